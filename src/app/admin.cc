@@ -1,0 +1,144 @@
+#include "app/admin.h"
+
+#include <boost/json.hpp>
+
+#include "crypto/crypto.h"
+
+namespace connecthub::admin {
+namespace bj = boost::json;
+
+namespace {
+// Settings an integration understands; anything else is a typo.
+const std::map<std::string, std::string> kIntegrationSettings = {
+    {"base_url", "replaces the provider's API base URL for credential checks (e.g. a regional host or a test server)"},
+};
+
+Result<Project> RequireProject(Store& store, std::string_view id) {
+  auto p = store.FindProject(id);
+  if (!p.ok() && p.code() == ErrorCode::kNotFound) return NotFound("no project with id '" + std::string(id) + "'");
+  return p;
+}
+
+bj::object IntegrationJson(const Integration& i) {
+  bj::object settings;
+  for (const auto& [k, v] : i.settings) settings[k] = v;
+  return bj::object{{"integration_id", i.id}, {"provider", i.provider}, {"enabled", i.enabled},
+                    {"settings", std::move(settings)}, {"updated_at", FormatIso(i.updated_at)}};
+}
+}  // namespace
+
+Result<bj::object> CreateApiKey(Store& store, std::string_view project_id, TimeMs now) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  std::string secret = crypto::RandomToken("sk_");
+  ApiKey k;
+  k.id = crypto::RandomId("key_", 16);
+  k.project_id = p.id;
+  k.hash = crypto::TokenHash(secret);
+  k.prefix = secret.substr(0, 8);
+  k.created_at = now;
+  CH_TRY_STATUS(store.CreateApiKey(k));
+  return bj::object{{"id", k.id}, {"project_id", p.id}, {"api_key", secret}, {"prefix", k.prefix},
+                    {"created_at", FormatIso(now)}};
+}
+
+Result<bj::object> CreateProject(Store& store, std::string_view name, std::optional<int64_t> organization_id, TimeMs now) {
+  if (name.empty() || name.size() > 255) return InvalidArgument("--name must be 1 to 255 characters");
+  int64_t org_id = 0;
+  if (organization_id) {
+    org_id = *organization_id;
+  } else {
+    CH_TRY(Organization org, store.CreateOrganization(name, now));
+    org_id = org.id;
+  }
+  Project p;
+  p.id = crypto::RandomId("prj_", 16);
+  p.organization_id = org_id;
+  p.name = std::string(name);
+  p.created_at = now;
+  CH_TRY(Project created, store.CreateProject(p));
+  CH_TRY(bj::object key, CreateApiKey(store, created.id, now));
+  return bj::object{{"organization_id", created.organization_id}, {"project_id", created.id}, {"name", created.name},
+                    {"api_key", key["api_key"]}, {"api_key_id", key["id"]}};
+}
+
+Result<bj::array> ListProjects(Store& store) {
+  CH_TRY(auto projects, store.ListProjects());
+  bj::array out;
+  for (const auto& p : projects) {
+    bj::array origins;
+    for (const auto& o : p.allowed_origins) origins.emplace_back(o);
+    out.push_back(bj::object{{"organization_id", p.organization_id}, {"project_id", p.id}, {"name", p.name},
+                             {"allowed_origins", std::move(origins)}, {"created_at", FormatIso(p.created_at)}});
+  }
+  return out;
+}
+
+Result<bj::object> RevokeApiKey(Store& store, std::string_view project_id, std::string_view key_id, TimeMs now) {
+  CH_TRY_STATUS(store.RevokeApiKey(project_id, key_id, now));
+  return bj::object{{"id", key_id}, {"project_id", project_id}, {"revoked_at", FormatIso(now)}};
+}
+
+Result<bj::array> ListApiKeys(Store& store, std::string_view project_id) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  CH_TRY(auto keys, store.ListApiKeys(p.id));
+  bj::array out;
+  for (const auto& k : keys) {
+    out.push_back(bj::object{{"id", k.id}, {"prefix", k.prefix}, {"created_at", FormatIso(k.created_at)},
+                             {"revoked_at", k.revoked_at ? bj::value(FormatIso(*k.revoked_at)) : bj::value(nullptr)}});
+  }
+  return out;
+}
+
+Result<bj::object> SetIntegration(Store& store, const Catalog& catalog, std::string_view project_id,
+                                  std::string_view provider, bool enabled, const std::vector<std::string>& settings,
+                                  TimeMs now) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  if (!catalog.Find(provider)) return NotFound("provider '" + std::string(provider) + "' is not in the catalog");
+  Integration i;
+  CH_TRY(auto existing, store.ListIntegrations(p.id));
+  for (const auto& e : existing)
+    if (e.provider == provider) i = e;
+  if (i.id.empty()) {
+    i.id = crypto::RandomId("int_", 16);
+    i.created_at = now;
+  }
+  i.project_id = p.id;
+  i.provider = std::string(provider);
+  i.enabled = enabled;
+  i.updated_at = now;
+  for (const auto& kv : settings) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) return InvalidArgument("--set takes key=value, got '" + kv + "'");
+    std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+    if (!kIntegrationSettings.count(key)) return InvalidArgument("unknown integration setting '" + key + "' (known: base_url)");
+    if (key == "base_url" && !value.empty() && value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) {
+      return InvalidArgument("base_url must start with https:// or http://");
+    }
+    if (value.empty()) i.settings.erase(key);
+    else i.settings[key] = value;
+  }
+  CH_TRY(Integration saved, store.PutIntegration(i));
+  return IntegrationJson(saved);
+}
+
+Result<bj::array> ListIntegrations(Store& store, std::string_view project_id) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  CH_TRY(auto list, store.ListIntegrations(p.id));
+  bj::array out;
+  for (const auto& i : list) out.push_back(IntegrationJson(i));
+  return out;
+}
+
+Result<bj::object> SetAllowedOrigins(Store& store, std::string_view project_id, const std::vector<std::string>& origins) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  for (const auto& o : origins) {
+    if (o.rfind("https://", 0) != 0 && o.rfind("http://", 0) != 0) return InvalidArgument("origins look like https://app.example.com");
+    if (o.find_first_of(" ;,'\"") != std::string::npos || o.size() > 255) return InvalidArgument("origin '" + o + "' is not valid");
+  }
+  CH_TRY_STATUS(store.SetAllowedOrigins(p.id, origins));
+  bj::array arr;
+  for (const auto& o : origins) arr.emplace_back(o);
+  return bj::object{{"project_id", p.id}, {"allowed_origins", std::move(arr)}};
+}
+
+}  // namespace connecthub::admin

@@ -1,0 +1,32 @@
+// Admin operations behind the CLI. Each returns the JSON the CLI prints with --json.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "providers/catalog.h"
+#include "store/store.h"
+
+namespace connecthub::admin {
+
+// A new organization, project and first API key: {organization_id, project_id, name, api_key}.
+Result<boost::json::object> CreateProject(Store& store, std::string_view name, std::optional<int64_t> organization_id,
+                                          TimeMs now);
+Result<boost::json::array> ListProjects(Store& store);
+Result<boost::json::object> CreateApiKey(Store& store, std::string_view project_id, TimeMs now);
+Result<boost::json::object> RevokeApiKey(Store& store, std::string_view project_id, std::string_view key_id, TimeMs now);
+Result<boost::json::array> ListApiKeys(Store& store, std::string_view project_id);
+// enable/disable; `settings` are "key=value" strings (known keys: base_url).
+Result<boost::json::object> SetIntegration(Store& store, const Catalog& catalog, std::string_view project_id,
+                                           std::string_view provider, bool enabled,
+                                           const std::vector<std::string>& settings, TimeMs now);
+Result<boost::json::array> ListIntegrations(Store& store, std::string_view project_id);
+Result<boost::json::object> SetAllowedOrigins(Store& store, std::string_view project_id,
+                                              const std::vector<std::string>& origins);
+
+}  // namespace connecthub::admin

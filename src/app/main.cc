@@ -1,0 +1,305 @@
+// connecthub: the server and its admin commands (DESIGN section 9 is the contract).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/admin.h"
+#include "app/config.h"
+#include "handlers/handlers.h"
+#include "http/server.h"
+
+namespace bj = boost::json;
+using namespace connecthub;
+
+namespace {
+
+void PrintHuman(const bj::value& v) {
+  if (v.is_array()) {
+    if (v.get_array().empty()) std::cout << "(none)\n";
+    for (const auto& e : v.get_array()) {
+      PrintHuman(e);
+      std::cout << "\n";
+    }
+    return;
+  }
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      std::cout << kv.key() << ": ";
+      if (kv.value().is_string()) std::cout << kv.value().get_string().c_str() << "\n";
+      else std::cout << bj::serialize(kv.value()) << "\n";
+    }
+    return;
+  }
+  std::cout << bj::serialize(v) << "\n";
+}
+
+template <typename T>
+int Emit(Result<T> r, bool json) {
+  if (!r.ok()) {
+    if (json) {
+      std::cout << bj::serialize(bj::object{{"error", r.error().message}}) << "\n";
+    }
+    std::cerr << "error: " << r.error().message << "\n";
+    return 1;
+  }
+  if (json) std::cout << bj::serialize(r.value()) << "\n";
+  else PrintHuman(r.value());
+  return 0;
+}
+
+Result<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& file) {
+  if (file.empty()) return Catalog::LoadBundled();
+  std::ifstream in(file);
+  if (!in) return InvalidArgument("cannot read catalog file " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Catalog::Load(ss.str());
+}
+
+void SetupLogging() {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::flush_on(spdlog::level::info);
+}
+
+Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("--listen must be HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return InvalidArgument("--listen port is not a number");
+  }
+  if (port < 0 || port > 65535) return InvalidArgument("--listen port is out of range");
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+int Serve(Config cfg) {
+  SetupLogging();
+  auto fail = [](const std::string& msg) {
+    spdlog::critical("{}", msg);
+    return 1;
+  };
+  if (const char* env = std::getenv("CONNECTHUB_ENV"); env && std::string(env) == "production") cfg.production = true;
+  if (const char* v = std::getenv("CONNECTHUB_VERIFY_ALLOW_PRIVATE"); v && std::string(v) == "1") cfg.verify_allow_private = true;
+  auto listen = SplitListen(cfg.listen);
+  if (!listen.ok()) return fail(listen.error().message);
+  auto catalog = LoadCatalog(cfg.catalog_file);
+  if (!catalog.ok()) return fail("cannot start: " + catalog.error().message);
+  crypto::Keyring keyring;
+  std::string key_note;
+  if (Status st = LoadKeyring(cfg, keyring, key_note); !st.ok()) return fail("cannot start: " + st.error().message);
+  auto store = OpenStore(cfg.database_url);
+  if (!store.ok()) return fail("cannot open the database: " + store.error().message);
+  spdlog::info("{}", key_note);
+
+  SystemClock clock;
+  auto outbound = http::MakeOutboundClient();
+  AppSettings settings;
+  settings.public_url = cfg.public_url;
+  settings.verify_timeout_ms = cfg.verify_timeout_ms;
+  settings.verify_allow_private = cfg.verify_allow_private;
+  AppContext ctx{**store, *catalog, keyring, clock, settings, *outbound};
+  http::Router router(clock);
+  AddAllRoutes(router, ctx);
+
+  http::ServerOptions opts;
+  opts.host = listen->first;
+  opts.port = listen->second;
+  opts.io_threads = cfg.io_threads;
+  opts.worker_threads = cfg.worker_threads;
+  opts.body_limit = cfg.body_limit;
+  http::Server server(opts, router);
+  auto port = server.Listen();
+  if (!port.ok()) return fail(port.error().message);
+  TimeMs last_cleanup = 0;
+  server.SetTicker([&] {
+    const TimeMs now = clock.NowMs();
+    // Expired sessions are useless after a day (kept that long to explain "expired" vs "unknown").
+    if (now - last_cleanup > 10 * 60 * 1000) {
+      last_cleanup = now;
+      auto n = ctx.store.DeleteExpiredSessions(now - 24 * 3600 * 1000);
+      if (n.ok() && *n > 0) spdlog::info("removed {} expired connect session(s)", *n);
+    }
+  });
+  spdlog::info("connecthub listening on {}:{} (public URL {}), {} providers in the catalog", opts.host, *port,
+               settings.public_url, (*catalog)->providers().size());
+  server.Run();
+  spdlog::info("connecthub stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!crypto::Init()) {
+    std::cerr << "libsodium failed to initialize\n";
+    return 1;
+  }
+  // Logs go to stderr so that stdout carries only command output (JSON with --json).
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("connecthub"));
+  SetupLogging();
+  CLI::App app{"connecthub: self-hosted account linking, wire-compatible with StackOne's connect sessions API"};
+  app.require_subcommand(1);
+  Config cfg;
+  bool json = false;
+
+  auto add_db = [&](CLI::App* sub) {
+    sub->add_option("--database", cfg.database_url, "Database URL: sqlite:PATH or postgresql://...")
+        ->envname("CONNECTHUB_DATABASE_URL")
+        ->capture_default_str();
+  };
+  auto add_json = [&](CLI::App* sub) { sub->add_flag("--json", json, "Print JSON"); };
+
+  // serve
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server");
+  serve->set_config("--config", "", "Read options from a file of 'name = value' lines (names as the long flags)");
+  serve->add_option("--listen", cfg.listen, "Address to listen on, HOST:PORT")->envname("CONNECTHUB_LISTEN")->capture_default_str();
+  add_db(serve);
+  serve->add_option("--public-url", cfg.public_url, "URL browsers use to reach this server (default http://LISTEN)")
+      ->envname("CONNECTHUB_PUBLIC_URL");
+  serve->add_option("--data-dir", cfg.data_dir, "Folder for the development key file (default: the SQLite file's folder)")
+      ->envname("CONNECTHUB_DATA_DIR");
+  serve->add_option("--catalog", cfg.catalog_file, "Provider catalog JSON to use instead of the bundled one")
+      ->envname("CONNECTHUB_CATALOG");
+  serve->add_flag("--production", cfg.production, "Production mode: refuse to start without CONNECTHUB_ENCRYPTION_KEY (also CONNECTHUB_ENV=production)");
+  serve->add_option("--io-threads", cfg.io_threads, "I/O threads (0: one per core)")->envname("CONNECTHUB_IO_THREADS")->capture_default_str();
+  serve->add_option("--worker-threads", cfg.worker_threads, "Threads for storage and provider checks")
+      ->envname("CONNECTHUB_WORKER_THREADS")->capture_default_str()->check(CLI::Range(1, 1024));
+  serve->add_option("--body-limit", cfg.body_limit, "Largest request body in bytes (larger: 413)")
+      ->envname("CONNECTHUB_BODY_LIMIT")->capture_default_str();
+  serve->add_option("--verify-timeout-ms", cfg.verify_timeout_ms, "Timeout of a credential check against a provider")
+      ->envname("CONNECTHUB_VERIFY_TIMEOUT_MS")->capture_default_str();
+  serve->footer(
+      "Environment: CONNECTHUB_ENCRYPTION_KEY (64 hex chars) encrypts credentials; "
+      "CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS (comma-separated) are still read during a rotation; "
+      "CONNECTHUB_ENV=production; CONNECTHUB_VERIFY_ALLOW_PRIVATE=1 lets credential checks reach private addresses "
+      "(development and tests only).");
+  serve->callback([&] {
+    if (cfg.public_url.empty()) cfg.public_url = "http://" + cfg.listen;
+    while (!cfg.public_url.empty() && cfg.public_url.back() == '/') cfg.public_url.pop_back();
+    std::exit(Serve(cfg));
+  });
+
+  // migrate
+  auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
+  add_db(migrate);
+  add_json(migrate);
+  migrate->callback([&] {
+    auto run = [&]() -> Result<bj::object> {
+      CH_TRY(auto store, OpenStore(cfg.database_url));  // opening applies pending migrations
+      CH_TRY(int n, store->Migrate());
+      return bj::object{{"status", "up to date"}, {"applied_now", n}};
+    };
+    std::exit(Emit(run(), json));
+  });
+
+  std::optional<int64_t> org_id;
+  std::string name, project, provider, key_id;
+  std::vector<std::string> settings, origins;
+  auto with_store = [&](auto fn) {
+    auto store = OpenStore(cfg.database_url);
+    if (!store.ok()) {
+      std::cerr << "error: " << store.error().message << "\n";
+      std::exit(1);
+    }
+    std::exit(fn(**store));
+  };
+  const auto now = [] { return SystemClock().NowMs(); };
+
+  // project
+  auto* proj = app.add_subcommand("project", "Projects (each with its own API keys, integrations and accounts)");
+  proj->require_subcommand(1);
+  auto* pcreate = proj->add_subcommand("create", "Create a project (and an organization) with a first API key");
+  pcreate->add_option("--name", name, "Project name")->required();
+  pcreate->add_option("--organization-id", org_id, "Add the project to this existing organization");
+  add_db(pcreate);
+  add_json(pcreate);
+  pcreate->callback([&] { with_store([&](Store& s) { return Emit(admin::CreateProject(s, name, org_id, now()), json); }); });
+  auto* plist = proj->add_subcommand("list", "List projects");
+  add_db(plist);
+  add_json(plist);
+  plist->callback([&] { with_store([&](Store& s) { return Emit(admin::ListProjects(s), json); }); });
+  auto* porigins = proj->add_subcommand("set-origins", "Set the origins allowed to embed the hub (CSP frame-ancestors)");
+  porigins->add_option("--project", project)->required();
+  porigins->add_option("--origin", origins, "An allowed origin, e.g. https://app.example.com (repeatable)");
+  add_db(porigins);
+  add_json(porigins);
+  porigins->callback([&] { with_store([&](Store& s) { return Emit(admin::SetAllowedOrigins(s, project, origins), json); }); });
+
+  // api-key
+  auto* keys = app.add_subcommand("api-key", "API keys of a project (shown once, stored as a hash)");
+  keys->require_subcommand(1);
+  auto* kcreate = keys->add_subcommand("create", "Create an API key");
+  kcreate->add_option("--project", project)->required();
+  add_db(kcreate);
+  add_json(kcreate);
+  kcreate->callback([&] { with_store([&](Store& s) { return Emit(admin::CreateApiKey(s, project, now()), json); }); });
+  auto* krevoke = keys->add_subcommand("revoke", "Revoke an API key");
+  krevoke->add_option("--project", project)->required();
+  krevoke->add_option("--id", key_id, "Key id (key_...)")->required();
+  add_db(krevoke);
+  add_json(krevoke);
+  krevoke->callback([&] { with_store([&](Store& s) { return Emit(admin::RevokeApiKey(s, project, key_id, now()), json); }); });
+  auto* klist = keys->add_subcommand("list", "List API keys (ids and prefixes only)");
+  klist->add_option("--project", project)->required();
+  add_db(klist);
+  add_json(klist);
+  klist->callback([&] { with_store([&](Store& s) { return Emit(admin::ListApiKeys(s, project), json); }); });
+
+  // integration
+  auto* integ = app.add_subcommand("integration", "Providers enabled in a project");
+  integ->require_subcommand(1);
+  for (bool enable : {true, false}) {
+    auto* sub = integ->add_subcommand(enable ? "enable" : "disable", enable ? "Enable a provider" : "Disable a provider");
+    sub->add_option("--project", project)->required();
+    sub->add_option("--provider", provider, "Provider key, e.g. bamboohr")->required();
+    sub->add_option("--set", settings, "Integration setting key=value (base_url=https://...)");
+    add_db(sub);
+    add_json(sub);
+    sub->callback([&, enable] {
+      with_store([&](Store& s) {
+        auto catalog = Catalog::LoadBundled();
+        if (!catalog.ok()) return Emit(Result<bj::object>(catalog.error()), json);
+        return Emit(admin::SetIntegration(s, **catalog, project, provider, enable, settings, now()), json);
+      });
+    });
+  }
+  auto* ilist = integ->add_subcommand("list", "List a project's integrations");
+  ilist->add_option("--project", project)->required();
+  add_db(ilist);
+  add_json(ilist);
+  ilist->callback([&] { with_store([&](Store& s) { return Emit(admin::ListIntegrations(s, project), json); }); });
+
+  // providers
+  auto* providers = app.add_subcommand("providers", "List the providers in the bundled catalog");
+  add_json(providers);
+  providers->callback([&] {
+    auto run = [&]() -> Result<bj::array> {
+      CH_TRY(auto catalog, Catalog::LoadBundled());
+      bj::array out;
+      for (const auto& p : catalog->providers()) out.push_back(bj::object{{"provider", p.key}, {"name", p.name}, {"category", p.category}});
+      return out;
+    };
+    std::exit(Emit(run(), json));
+  });
+
+  // keys
+  auto* ekeys = app.add_subcommand("keys", "Credential encryption keys");
+  ekeys->require_subcommand(1);
+  auto* kgen = ekeys->add_subcommand("generate", "Print a new random key for CONNECTHUB_ENCRYPTION_KEY");
+  kgen->callback([&] {
+    std::cout << crypto::RandomKeyHex() << "\n";
+    std::exit(0);
+  });
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

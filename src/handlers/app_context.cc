@@ -1,0 +1,142 @@
+#include "handlers/app_context.h"
+
+#include <boost/json.hpp>
+
+#include "core/connect_session.h"
+#include "core/json_util.h"
+#include "http/auth.h"
+
+namespace connecthub {
+namespace bj = boost::json;
+
+namespace {
+std::string Aad(const Account& a) { return "connecthub/credentials/v1/" + a.project_id + "/" + a.id; }
+}  // namespace
+
+Result<Project> AppContext::AuthenticateApiKey(const http::Request& req) const {
+  auto header = req.Header("authorization");
+  if (header.empty()) return Unauthenticated("Missing API key: use HTTP Basic auth with the API key as the username");
+  auto key = http::ParseBasicApiKey(header);
+  if (!key) return Unauthenticated("Invalid authorization: use HTTP Basic auth with the API key as the username");
+  auto project = store.FindProjectByApiKeyHash(crypto::TokenHash(*key));
+  if (!project.ok()) {
+    if (project.code() == ErrorCode::kNotFound) return Unauthenticated("Invalid API key");
+    return std::move(project).error();
+  }
+  return project;
+}
+
+Result<ConnectSession> AppContext::AuthenticateHubToken(const http::Request& req) const {
+  auto token = req.Header("x-hub-session-token");
+  if (token.empty()) return Unauthenticated("Missing x-hub-session-token header");
+  if (!http::LooksLikeToken(token)) return Unauthenticated("This link is not valid.");
+  const std::string hash = crypto::TokenHash(token);
+  auto session = store.FindSessionByTokenHash(hash);
+  if (!session.ok()) {
+    if (session.code() == ErrorCode::kNotFound) return Unauthenticated("This link is not valid.");
+    return std::move(session).error();
+  }
+  // The lookup was by hash; compare again in constant time so timing reveals nothing either way.
+  if (!crypto::ConstantTimeEquals(session->token_hash, hash)) return Unauthenticated("This link is not valid.");
+  CH_TRY_STATUS(CheckSessionUsable(*session, Now()));
+  return session;
+}
+
+Result<std::map<std::string, Integration>> AppContext::EnabledIntegrations(std::string_view project_id) const {
+  CH_TRY(auto list, store.ListIntegrations(project_id));
+  std::map<std::string, Integration> out;
+  for (auto& i : list) {
+    if (i.enabled && catalog->Find(i.provider)) out.emplace(i.provider, std::move(i));
+  }
+  return out;
+}
+
+std::string AppContext::EncryptCredentials(const Account& a, std::string_view plaintext) const {
+  return keyring.Encrypt(plaintext, Aad(a));
+}
+
+Result<std::string> AppContext::DecryptCredentials(const Account& a) const {
+  return keyring.Decrypt(a.credentials_ciphertext, Aad(a));
+}
+
+std::optional<OutboxEvent> AppContext::MakeEvent(std::string_view type, const Account& a) const {
+  if (!settings.emit_events) return std::nullopt;
+  OutboxEvent e;
+  e.project_id = a.project_id;
+  e.type = std::string(type);
+  e.account_id = a.id;
+  e.created_at = Now();
+  e.payload_json = json::Serialize(bj::object{{"type", e.type}, {"timestamp", FormatIso(e.created_at)}, {"data", AccountJson(a)}});
+  return e;
+}
+
+bj::value JsonOrNull(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  bj::error_code ec;
+  auto v = bj::parse(*text, ec);
+  if (ec) return nullptr;
+  return v;
+}
+
+bj::object AppContext::SessionJson(const ConnectSession& s) const {
+  bj::object o;
+  o["id"] = s.id;
+  o["organization_id"] = s.organization_id;
+  o["project_id"] = s.project_id;
+  o["origin_owner_id"] = s.origin_owner_id;
+  o["origin_owner_name"] = s.origin_owner_name;
+  o["origin_username"] = s.origin_username ? bj::value(*s.origin_username) : bj::value(nullptr);
+  o["provider"] = s.provider ? bj::value(*s.provider) : bj::value(nullptr);
+  if (s.categories.empty()) {
+    o["categories"] = nullptr;
+  } else {
+    bj::array cats;
+    for (const auto& c : s.categories) cats.emplace_back(c);
+    o["categories"] = std::move(cats);
+  }
+  o["account_id"] = s.account_id ? bj::value(*s.account_id) : bj::value(nullptr);
+  o["label"] = s.label ? bj::value(*s.label) : bj::value(nullptr);
+  o["multiple"] = s.multiple;
+  o["metadata"] = JsonOrNull(s.metadata_json);
+  o["type"] = AccountTypeName(s.type);
+  o["created_at"] = FormatIso(s.created_at);
+  o["expires_at"] = FormatIso(s.expires_at);
+  return o;
+}
+
+bj::object AppContext::AccountJson(const Account& a) const {
+  bj::object o;
+  o["id"] = a.id;
+  o["provider"] = a.provider;
+  const ProviderDef* p = catalog->Find(a.provider);
+  o["provider_name"] = p ? bj::value(p->name) : bj::value(nullptr);
+  o["origin_owner_id"] = a.origin_owner_id;
+  o["origin_owner_name"] = a.origin_owner_name;
+  o["origin_username"] = a.origin_username ? bj::value(*a.origin_username) : bj::value(nullptr);
+  o["label"] = a.label ? bj::value(*a.label) : bj::value(nullptr);
+  o["status"] = AccountStatusName(a.status);
+  bj::array reasons;
+  for (const auto& r : a.status_reasons) {
+    reasons.push_back(bj::object{{"code", r.code}, {"description", r.description}, {"timestamp", FormatIso(r.timestamp)}});
+  }
+  o["status_reasons"] = std::move(reasons);
+  o["type"] = AccountTypeName(a.type);
+  o["metadata"] = JsonOrNull(a.metadata_json);
+  o["integration_id"] = a.integration_id;
+  o["created_at"] = FormatIso(a.created_at);
+  o["updated_at"] = FormatIso(a.updated_at);
+  return o;
+}
+
+Result<bj::object> ReadJsonBody(const http::Request& req) {
+  auto ct = req.Header("content-type");
+  std::string lowered(ct.substr(0, ct.find(';')));
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!lowered.empty() && lowered.back() == ' ') lowered.pop_back();
+  if (lowered != "application/json" && !(lowered.size() > 5 && lowered.substr(lowered.size() - 5) == "+json")) {
+    return MakeError(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json");
+  }
+  return json::ParseObject(req.body);
+}
+
+}  // namespace connecthub

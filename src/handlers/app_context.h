@@ -1,0 +1,63 @@
+// What every handler needs, built once at start-up and shared read-only by all threads, plus the
+// helpers handlers use to authenticate, read bodies and render domain objects as JSON.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "core/types.h"
+#include "crypto/crypto.h"
+#include "http/message.h"
+#include "http/outbound.h"
+#include "providers/catalog.h"
+#include "store/store.h"
+
+namespace connecthub {
+
+struct AppSettings {
+  std::string public_url = "http://127.0.0.1:8080";  // where browsers reach this server (no trailing '/')
+  std::string hub_page_path = "/link";                // the hosted hub page
+  int verify_timeout_ms = 8000;                       // credential check against the provider
+  bool verify_allow_private = false;                  // let base_url overrides target loopback/private hosts
+  bool emit_events = false;                           // write outbox events for webhooks
+};
+
+struct AppContext {
+  Store& store;
+  std::shared_ptr<const Catalog> catalog;
+  const crypto::Keyring& keyring;
+  const Clock& clock;
+  AppSettings settings;
+  http::OutboundClient& outbound;
+
+  TimeMs Now() const { return clock.NowMs(); }
+
+  // The project of the request's Basic-auth API key; kUnauthenticated otherwise.
+  Result<Project> AuthenticateApiKey(const http::Request& req) const;
+  // The connect session of the request's x-hub-session-token, usable now; kUnauthenticated otherwise.
+  Result<ConnectSession> AuthenticateHubToken(const http::Request& req) const;
+  // The project's integrations that are enabled, by provider key.
+  Result<std::map<std::string, Integration>> EnabledIntegrations(std::string_view project_id) const;
+
+  // Encryption is bound to the row: the same credentials cannot be decrypted as another account's.
+  std::string EncryptCredentials(const Account& a, std::string_view plaintext) const;
+  Result<std::string> DecryptCredentials(const Account& a) const;
+
+  // The outbox event for an account change (nullopt when no webhook endpoint could want it).
+  std::optional<OutboxEvent> MakeEvent(std::string_view type, const Account& a) const;
+
+  // JSON renderings (wire shapes of StackOne's API).
+  boost::json::object SessionJson(const ConnectSession& s) const;
+  boost::json::object AccountJson(const Account& a) const;
+};
+
+// Requires a JSON content type (415 otherwise) and a JSON object body (400 otherwise).
+Result<boost::json::object> ReadJsonBody(const http::Request& req);
+// Parses a stored JSON object column (metadata) back to an object; {} if absent or malformed.
+boost::json::value JsonOrNull(const std::optional<std::string>& text);
+
+}  // namespace connecthub

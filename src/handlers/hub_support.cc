@@ -1,0 +1,202 @@
+#include "handlers/hub_support.h"
+
+#include <boost/json.hpp>
+
+#include "core/credentials.h"
+#include "core/upsert.h"
+#include "providers/verify.h"
+
+namespace connecthub {
+namespace bj = boost::json;
+
+Result<std::map<std::string, Integration>> AllowedIntegrations(const AppContext& ctx, const ConnectSession& s) {
+  CH_TRY(auto enabled, ctx.EnabledIntegrations(s.project_id));
+  std::optional<std::string> only = s.provider;
+  if (s.account_id) {
+    auto a = ctx.store.FindAccount(s.project_id, *s.account_id);
+    if (!a.ok()) {
+      if (a.code() == ErrorCode::kNotFound) return std::map<std::string, Integration>{};
+      return std::move(a).error();
+    }
+    only = a->provider;
+  }
+  std::map<std::string, Integration> out;
+  for (auto& [provider, integration] : enabled) {
+    if (only && provider != *only) continue;
+    if (!only && !s.categories.empty()) {
+      const std::string& cat = ctx.catalog->Find(provider)->category;
+      if (std::find(s.categories.begin(), s.categories.end(), cat) == s.categories.end()) continue;
+    }
+    out.emplace(provider, std::move(integration));
+  }
+  return out;
+}
+
+Result<AllowedIntegration> FindAllowedIntegration(const AppContext& ctx, const ConnectSession& s,
+                                                  std::string_view integration_id) {
+  CH_TRY(auto allowed, AllowedIntegrations(ctx, s));
+  for (auto& [provider, integration] : allowed) {
+    if (integration.id == integration_id) return AllowedIntegration{ctx.catalog->Find(provider), std::move(integration)};
+  }
+  return NotFound("This integration is not available for this link");
+}
+
+Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const ConnectSession& s) {
+  std::vector<Account> existing;
+  if (s.provider && !s.account_id) {
+    CH_TRY(existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, *s.provider));
+  }
+  return EditTarget(s, existing);
+}
+
+Result<Account> HubEditableAccount(const AppContext& ctx, const ConnectSession& s, std::string_view id) {
+  const Error denied = PermissionDenied("This link cannot open that account.");
+  auto a = ctx.store.FindAccount(s.project_id, id);
+  if (!a.ok()) {
+    if (a.code() == ErrorCode::kNotFound) return denied;
+    return std::move(a).error();
+  }
+  if (s.account_id) {
+    if (*s.account_id != a->id) return denied;
+    return a;
+  }
+  if (s.multiple || a->origin_owner_id != s.origin_owner_id || a->origin_owner_name != s.origin_owner_name) return denied;
+  if (s.provider && *s.provider != a->provider) return denied;
+  // Only the account the upsert rules would update for this key (the oldest) may be edited.
+  CH_TRY(auto existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, a->provider));
+  CH_TRY(UpsertDecision d, DecideUpsert(s, a->provider, existing, nullptr));
+  if (d.action != UpsertAction::kUpdate || d.account_id != a->id) return denied;
+  CH_TRY(auto allowed, AllowedIntegrations(ctx, s));
+  if (!allowed.count(a->provider)) return denied;
+  return a;
+}
+
+namespace {
+
+// Asks the provider whether the credentials work. Rejections become 422 with what the provider said
+// (truncated; it is the provider's own error text, which helps the end user fix a typo).
+Status CheckWithProvider(const AppContext& ctx, const AllowedIntegration& target, const Credentials& creds) {
+  const ProviderDef& p = *target.provider;
+  if (!p.verify) return OkStatus();
+  std::optional<std::string> base;
+  if (auto it = target.integration.settings.find("base_url"); it != target.integration.settings.end()) base = it->second;
+  http::OutboundRequest req = BuildVerifyRequest(*p.verify, creds, base);
+  req.timeout_ms = ctx.settings.verify_timeout_ms;
+  req.public_only = !ctx.settings.verify_allow_private;
+  auto res = ctx.outbound.Send(req);
+  if (!res.ok()) {
+    if (res.code() == ErrorCode::kInvalidArgument) {
+      return MakeError(ErrorCode::kUnprocessable, "These details point " + p.name + " at an address we cannot use: " + res.error().message);
+    }
+    return Unavailable("We could not reach " + p.name + " to check these details (" + res.error().message + "). Try again.");
+  }
+  if (VerifyAccepted(*p.verify, res->status)) return OkStatus();
+  Error e = MakeError(ErrorCode::kUnprocessable,
+                      res->status == 401 || res->status == 403
+                          ? p.name + " rejected these credentials. Check them and try again."
+                          : p.name + " did not accept these details (HTTP " + std::to_string(res->status) + ").");
+  std::string body = res->body.substr(0, 1024);
+  // The provider's answer is shown to the end user: keep only printable text.
+  for (auto& c : body)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n') c = ' ';
+  e.extra["provider_response"] = body.empty() ? "HTTP " + std::to_string(res->status) : body;
+  return e;
+}
+
+Result<Credentials> StoredCredentials(const AppContext& ctx, const Account& a) {
+  CH_TRY(std::string plain, ctx.DecryptCredentials(a));
+  auto creds = CredentialsFromJson(plain);
+  crypto::Wipe(plain);
+  return creds;
+}
+
+const Account* FindById(const CompletionContext& c, const std::string& id) {
+  if (c.session_account && c.session_account->id == id) return c.session_account;
+  for (const auto& a : c.existing_for_key)
+    if (a.id == id) return &a;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSession& s, const AllowedIntegration& target,
+                                      const bj::object& submitted, std::optional<std::string> expect_account) {
+  const ProviderDef& p = *target.provider;
+  // Decide once outside the transaction, to merge with stored values and check with the provider
+  // before anything is written (the network call must not hold the write lock).
+  std::vector<Account> existing;
+  std::optional<Account> session_account;
+  if (s.account_id) {
+    auto a = ctx.store.FindAccount(s.project_id, *s.account_id);
+    if (a.ok()) session_account = std::move(a).value();
+    else if (a.code() != ErrorCode::kNotFound) return std::move(a).error();
+  } else {
+    CH_TRY(existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, p.key));
+  }
+  CH_TRY(UpsertDecision pre, DecideUpsert(s, p.key, existing, session_account ? &*session_account : nullptr));
+  if (expect_account && (pre.action != UpsertAction::kUpdate || pre.account_id != *expect_account)) {
+    return PermissionDenied("This link cannot edit that account.");
+  }
+  std::optional<Credentials> stored;
+  if (pre.action == UpsertAction::kUpdate) {
+    const Account* a = session_account ? &*session_account : nullptr;
+    for (const auto& e : existing)
+      if (e.id == pre.account_id) a = &e;
+    if (a) {
+      CH_TRY(Credentials c, StoredCredentials(ctx, *a));
+      stored = std::move(c);
+    }
+  }
+  CH_TRY(Credentials creds, ValidateCredentials(p, submitted, stored ? &*stored : nullptr));
+  CH_TRY_STATUS(CheckWithProvider(ctx, target, creds));
+  std::string plaintext = CredentialsToJson(creds);
+  for (auto& [k, v] : creds) crypto::Wipe(v);
+  if (stored) for (auto& [k, v] : *stored) crypto::Wipe(v);
+
+  const TimeMs now = ctx.Now();
+  auto decide = [&](const CompletionContext& c) -> Result<AccountWrite> {
+    CH_TRY(UpsertDecision d, DecideUpsert(c.session, p.key, c.existing_for_key, c.session_account));
+    if (expect_account && (d.action != UpsertAction::kUpdate || d.account_id != *expect_account)) {
+      return Conflict("The account changed while you were editing it. Open the link again.");
+    }
+    AccountWrite w;
+    if (d.action == UpsertAction::kCreate) {
+      w.create = true;
+      Account& a = w.account;
+      a.id = crypto::RandomId("acc_");
+      a.project_id = c.session.project_id;
+      a.provider = p.key;
+      a.origin_owner_id = c.session.origin_owner_id;
+      a.origin_owner_name = c.session.origin_owner_name;
+      a.multiple = c.session.multiple;
+      a.created_at = now;
+    } else {
+      const Account* current = FindById(c, d.account_id);
+      if (!current) return Conflict("The account changed while you were editing it. Open the link again.");
+      // When a concurrent completion for the same key created this account after we looked, what the
+      // user typed was validated as a complete credential set, so it can replace the stored one.
+      w.account = *current;
+      if (w.account.status != AccountStatus::kActive) {
+        w.account.status_reasons.push_back({"relinked", "Credentials updated and the account re-linked through the hub", now});
+      }
+    }
+    Account& a = w.account;
+    a.integration_id = target.integration.id;
+    a.status = AccountStatus::kActive;
+    if (c.session.origin_username) a.origin_username = c.session.origin_username;
+    if (c.session.label) a.label = c.session.label;
+    if (c.session.metadata_json) a.metadata_json = c.session.metadata_json;
+    a.type = c.session.type;
+    a.updated_at = now;
+    a.credentials_ciphertext = ctx.EncryptCredentials(a, plaintext);
+    return w;
+  };
+  auto event = [&](const Account& a, bool created) {
+    return ctx.MakeEvent(created ? "account.created" : "account.updated", a);
+  };
+  auto result = ctx.store.CompleteSession(s.id, p.key, now, decide, event);
+  crypto::Wipe(plaintext);
+  return result;
+}
+
+}  // namespace connecthub

@@ -1,0 +1,778 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "core/connect_session.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace connecthub {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+// Versioned schema. Never edit a shipped entry; append a new one.
+const std::vector<std::string_view> kMigrations = {
+    R"sql(
+CREATE TABLE organizations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  organization_id INTEGER NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  allowed_origins TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX api_keys_project ON api_keys(project_id);
+CREATE TABLE integrations (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  provider TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  settings TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (project_id, provider)
+);
+CREATE TABLE connect_sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL,
+  organization_id INTEGER NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  origin_owner_id TEXT NOT NULL,
+  origin_owner_name TEXT NOT NULL,
+  origin_username TEXT,
+  provider TEXT,
+  categories TEXT NOT NULL DEFAULT '[]',
+  account_id TEXT,
+  label TEXT,
+  multiple INTEGER NOT NULL DEFAULT 0,
+  metadata TEXT,
+  type TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  spent_at INTEGER,
+  completed_account_id TEXT
+);
+CREATE INDEX connect_sessions_expires ON connect_sessions(expires_at);
+CREATE TABLE accounts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  project_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  integration_id TEXT NOT NULL,
+  origin_owner_id TEXT NOT NULL,
+  origin_owner_name TEXT NOT NULL,
+  origin_username TEXT,
+  label TEXT,
+  metadata TEXT,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_reasons TEXT NOT NULL DEFAULT '[]',
+  multiple INTEGER NOT NULL DEFAULT 0,
+  credentials TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX accounts_project_seq ON accounts(project_id, seq);
+CREATE INDEX accounts_owner ON accounts(project_id, origin_owner_id, seq);
+CREATE INDEX accounts_provider ON accounts(project_id, provider, seq);
+CREATE TABLE outbox_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql",
+};
+
+constexpr char kAccountCols[] =
+    "seq, id, project_id, provider, integration_id, origin_owner_id, origin_owner_name, origin_username, label, "
+    "metadata, type, status, status_reasons, multiple, credentials, created_at, updated_at";
+
+Account ReadAccount(const Stmt& s) {
+  Account a;
+  a.seq = s.Int(0);
+  a.id = s.Text(1);
+  a.project_id = s.Text(2);
+  a.provider = s.Text(3);
+  a.integration_id = s.Text(4);
+  a.origin_owner_id = s.Text(5);
+  a.origin_owner_name = s.Text(6);
+  a.origin_username = s.OptText(7);
+  a.label = s.OptText(8);
+  a.metadata_json = s.OptText(9);
+  a.type = s.Text(10) == "test" ? AccountType::kTest : AccountType::kProduction;
+  a.status = ParseAccountStatus(s.Text(11)).value_or(AccountStatus::kError);
+  a.status_reasons = DecodeStatusReasons(s.Text(12));
+  a.multiple = s.Int(13) != 0;
+  a.credentials_ciphertext = s.Text(14);
+  a.created_at = s.Int(15);
+  a.updated_at = s.Int(16);
+  return a;
+}
+
+constexpr char kSessionCols[] =
+    "id, project_id, organization_id, token_hash, origin_owner_id, origin_owner_name, origin_username, provider, "
+    "categories, account_id, label, multiple, metadata, type, created_at, expires_at, spent_at, completed_account_id";
+
+ConnectSession ReadSession(const Stmt& s) {
+  ConnectSession c;
+  c.id = s.Int(0);
+  c.project_id = s.Text(1);
+  c.organization_id = s.Int(2);
+  c.token_hash = s.Text(3);
+  c.origin_owner_id = s.Text(4);
+  c.origin_owner_name = s.Text(5);
+  c.origin_username = s.OptText(6);
+  c.provider = s.OptText(7);
+  c.categories = DecodeStringList(s.Text(8));
+  c.account_id = s.OptText(9);
+  c.label = s.OptText(10);
+  c.multiple = s.Int(11) != 0;
+  c.metadata_json = s.OptText(12);
+  c.type = s.Text(13) == "test" ? AccountType::kTest : AccountType::kProduction;
+  c.created_at = s.Int(14);
+  c.expires_at = s.Int(15);
+  c.spent_at = s.OptInt(16);
+  c.completed_account_id = s.OptText(17);
+  return c;
+}
+
+Project ReadProject(const Stmt& s) {
+  Project p;
+  p.id = s.Text(0);
+  p.organization_id = s.Int(1);
+  p.name = s.Text(2);
+  p.allowed_origins = DecodeStringList(s.Text(3));
+  p.created_at = s.Int(4);
+  return p;
+}
+
+constexpr char kProjectCols[] = "id, organization_id, name, allowed_origins, created_at";
+
+// The statements shared by several operations, run on whichever connection the caller holds.
+Result<std::optional<Account>> QueryAccount(Db& db, std::string_view project_id, std::string_view id) {
+  CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kAccountCols + " FROM accounts WHERE project_id = ? AND id = ?"));
+  s->Bind(1, project_id).Bind(2, id);
+  CH_TRY(bool row, s->Step());
+  if (!row) return std::optional<Account>();
+  return std::optional<Account>(ReadAccount(*s));
+}
+
+Result<std::vector<Account>> QueryByKey(Db& db, std::string_view project_id, std::string_view owner_id,
+                                        std::string_view owner_name, std::string_view provider) {
+  CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kAccountCols +
+                              " FROM accounts WHERE project_id = ? AND origin_owner_id = ? AND origin_owner_name = ? "
+                              "AND provider = ? ORDER BY seq"));
+  s->Bind(1, project_id).Bind(2, owner_id).Bind(3, owner_name).Bind(4, provider);
+  std::vector<Account> out;
+  for (;;) {
+    CH_TRY(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadAccount(*s));
+  }
+  return out;
+}
+
+Status InsertAccount(Db& db, Account& a) {
+  CH_TRY(Stmt * s, db.Prepare(
+                       "INSERT INTO accounts (id, project_id, provider, integration_id, origin_owner_id, "
+                       "origin_owner_name, origin_username, label, metadata, type, status, status_reasons, multiple, "
+                       "credentials, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s->Bind(1, a.id).Bind(2, a.project_id).Bind(3, a.provider).Bind(4, a.integration_id).Bind(5, a.origin_owner_id);
+  s->Bind(6, a.origin_owner_name).Bind(7, a.origin_username).Bind(8, a.label).Bind(9, a.metadata_json);
+  s->Bind(10, std::string_view(AccountTypeName(a.type))).Bind(11, std::string_view(AccountStatusName(a.status)));
+  s->Bind(12, EncodeStatusReasons(a.status_reasons)).Bind(13, int64_t{a.multiple}).Bind(14, a.credentials_ciphertext);
+  s->Bind(15, a.created_at).Bind(16, a.updated_at);
+  CH_TRY_STATUS(s->Run());
+  a.seq = db.LastInsertRowid();
+  return OkStatus();
+}
+
+Status WriteAccount(Db& db, const Account& a) {
+  CH_TRY(Stmt * s, db.Prepare(
+                       "UPDATE accounts SET provider = ?, integration_id = ?, origin_owner_id = ?, origin_owner_name = ?, "
+                       "origin_username = ?, label = ?, metadata = ?, type = ?, status = ?, status_reasons = ?, "
+                       "multiple = ?, credentials = ?, updated_at = ? WHERE project_id = ? AND id = ?"));
+  s->Bind(1, a.provider).Bind(2, a.integration_id).Bind(3, a.origin_owner_id).Bind(4, a.origin_owner_name);
+  s->Bind(5, a.origin_username).Bind(6, a.label).Bind(7, a.metadata_json);
+  s->Bind(8, std::string_view(AccountTypeName(a.type))).Bind(9, std::string_view(AccountStatusName(a.status)));
+  s->Bind(10, EncodeStatusReasons(a.status_reasons)).Bind(11, int64_t{a.multiple}).Bind(12, a.credentials_ciphertext);
+  s->Bind(13, a.updated_at).Bind(14, a.project_id).Bind(15, a.id);
+  CH_TRY_STATUS(s->Run());
+  if (db.Changes() != 1) return NotFound("account not found");
+  return OkStatus();
+}
+
+Status InsertEvent(Db& db, const std::optional<OutboxEvent>& e) {
+  if (!e) return OkStatus();
+  CH_TRY(Stmt * s, db.Prepare("INSERT INTO outbox_events (project_id, type, account_id, payload, created_at) VALUES (?,?,?,?,?)"));
+  s->Bind(1, e->project_id).Bind(2, e->type).Bind(3, e->account_id).Bind(4, e->payload_json).Bind(5, e->created_at);
+  return s->Run();
+}
+
+bool SameRow(const Account& a, const Account& b) {
+  return a.provider == b.provider && a.integration_id == b.integration_id && a.origin_owner_id == b.origin_owner_id &&
+         a.origin_owner_name == b.origin_owner_name && a.origin_username == b.origin_username && a.label == b.label &&
+         a.metadata_json == b.metadata_json && a.type == b.type && a.status == b.status &&
+         a.status_reasons.size() == b.status_reasons.size() && a.multiple == b.multiple &&
+         a.credentials_ciphertext == b.credentials_ciphertext;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::string path) : path_(std::move(path)) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+  }
+
+  Status Open() {
+    std::error_code ec;
+    auto parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) return Unavailable("cannot create the data folder " + parent.string() + ": " + ec.message());
+    CH_TRY_STATUS(writer_.Open(path_, false));
+    // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit durable
+    // across power loss, and group commit keeps that affordable.
+    CH_TRY_STATUS(writer_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+    return OkStatus();
+  }
+
+  Result<int> Migrate() override {
+    int applied = 0;
+    for (size_t i = 0; i < kMigrations.size(); ++i) {
+      const int64_t version = static_cast<int64_t>(i) + 1;
+      bool ran = false;
+      // Each migration runs in its own BEGIN IMMEDIATE, checking the version inside the lock, so
+      // several processes starting at once apply it exactly once.
+      CH_TRY_STATUS(WriteDirect([&](Db& db) -> Status {
+        CH_TRY_STATUS(db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+        CH_TRY(Stmt * q, db.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?"));
+        q->Bind(1, version);
+        CH_TRY(bool exists, q->Step());
+        q->Reset();
+        if (exists) return OkStatus();
+        CH_TRY_STATUS(db.Exec(kMigrations[i]));
+        CH_TRY(Stmt * ins, db.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now'))"));
+        ins->Bind(1, version);
+        CH_TRY_STATUS(ins->Run());
+        ran = true;
+        return OkStatus();
+      }));
+      if (ran) ++applied;
+    }
+    return applied;
+  }
+
+  Status Ping() override {
+    return Read<bool>([](Db& db) -> Result<bool> {
+             CH_TRY(Stmt * s, db.Prepare("SELECT 1"));
+             return s->Step();
+           }).ok()
+               ? OkStatus()
+               : Unavailable("database does not answer");
+  }
+
+  Result<Organization> CreateOrganization(std::string_view name, TimeMs now) override {
+    Organization o{0, std::string(name), now};
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("INSERT INTO organizations (name, created_at) VALUES (?, ?)"));
+      s->Bind(1, o.name).Bind(2, now);
+      CH_TRY_STATUS(s->Run());
+      o.id = db.LastInsertRowid();
+      return OkStatus();
+    }));
+    return o;
+  }
+
+  Result<Project> CreateProject(const Project& p) override {
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("INSERT INTO projects (id, organization_id, name, allowed_origins, created_at) VALUES (?,?,?,?,?)"));
+      s->Bind(1, p.id).Bind(2, p.organization_id).Bind(3, p.name).Bind(4, EncodeStringList(p.allowed_origins)).Bind(5, p.created_at);
+      return s->Run();
+    }));
+    return p;
+  }
+
+  Result<Project> FindProject(std::string_view id) override {
+    return Read<Project>([&](Db& db) -> Result<Project> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kProjectCols + " FROM projects WHERE id = ?"));
+      s->Bind(1, id);
+      CH_TRY(bool row, s->Step());
+      if (!row) return NotFound("project not found");
+      return ReadProject(*s);
+    });
+  }
+
+  Result<std::vector<Project>> ListProjects() override {
+    return Read<std::vector<Project>>([&](Db& db) -> Result<std::vector<Project>> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kProjectCols + " FROM projects ORDER BY created_at, id"));
+      std::vector<Project> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ReadProject(*s));
+      }
+      return out;
+    });
+  }
+
+  Status SetAllowedOrigins(std::string_view project_id, const std::vector<std::string>& origins) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("UPDATE projects SET allowed_origins = ? WHERE id = ?"));
+      s->Bind(1, EncodeStringList(origins)).Bind(2, project_id);
+      CH_TRY_STATUS(s->Run());
+      return db.Changes() == 1 ? OkStatus() : Status(NotFound("project not found"));
+    });
+  }
+
+  Status CreateApiKey(const ApiKey& k) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("INSERT INTO api_keys (id, project_id, hash, prefix, created_at) VALUES (?,?,?,?,?)"));
+      s->Bind(1, k.id).Bind(2, k.project_id).Bind(3, k.hash).Bind(4, k.prefix).Bind(5, k.created_at);
+      return s->Run();
+    });
+  }
+
+  Status RevokeApiKey(std::string_view project_id, std::string_view key_id, TimeMs now) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND id = ? AND revoked_at IS NULL"));
+      s->Bind(1, now).Bind(2, project_id).Bind(3, key_id);
+      CH_TRY_STATUS(s->Run());
+      return db.Changes() == 1 ? OkStatus() : Status(NotFound("API key not found or already revoked"));
+    });
+  }
+
+  Result<std::vector<ApiKey>> ListApiKeys(std::string_view project_id) override {
+    return Read<std::vector<ApiKey>>([&](Db& db) -> Result<std::vector<ApiKey>> {
+      CH_TRY(Stmt * s, db.Prepare("SELECT id, project_id, hash, prefix, created_at, revoked_at FROM api_keys WHERE project_id = ? ORDER BY created_at, id"));
+      s->Bind(1, project_id);
+      std::vector<ApiKey> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ApiKey{s->Text(0), s->Text(1), s->Text(2), s->Text(3), s->Int(4), s->OptInt(5)});
+      }
+      return out;
+    });
+  }
+
+  Result<Project> FindProjectByApiKeyHash(std::string_view hash) override {
+    return Read<Project>([&](Db& db) -> Result<Project> {
+      CH_TRY(Stmt * s, db.Prepare(
+                           "SELECT p.id, p.organization_id, p.name, p.allowed_origins, p.created_at FROM api_keys k "
+                           "JOIN projects p ON p.id = k.project_id WHERE k.hash = ? AND k.revoked_at IS NULL"));
+      s->Bind(1, hash);
+      CH_TRY(bool row, s->Step());
+      if (!row) return NotFound("no such API key");
+      return ReadProject(*s);
+    });
+  }
+
+  Result<Integration> PutIntegration(const Integration& in) override {
+    Integration out = in;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare(
+                           "INSERT INTO integrations (id, project_id, provider, enabled, settings, created_at, updated_at) "
+                           "VALUES (?,?,?,?,?,?,?) ON CONFLICT (project_id, provider) DO UPDATE SET "
+                           "enabled = excluded.enabled, settings = excluded.settings, updated_at = excluded.updated_at "
+                           "RETURNING id, created_at"));
+      s->Bind(1, in.id).Bind(2, in.project_id).Bind(3, in.provider).Bind(4, int64_t{in.enabled});
+      s->Bind(5, EncodeStringMap(in.settings)).Bind(6, in.created_at).Bind(7, in.updated_at);
+      CH_TRY(bool row, s->Step());
+      if (!row) return Internal("upsert returned nothing");
+      out.id = s->Text(0);
+      out.created_at = s->Int(1);
+      return s->Run();
+    }));
+    return out;
+  }
+
+  Result<std::vector<Integration>> ListIntegrations(std::string_view project_id) override {
+    return Read<std::vector<Integration>>([&](Db& db) -> Result<std::vector<Integration>> {
+      CH_TRY(Stmt * s, db.Prepare("SELECT id, project_id, provider, enabled, settings, created_at, updated_at FROM integrations WHERE project_id = ? ORDER BY provider"));
+      s->Bind(1, project_id);
+      std::vector<Integration> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(Integration{s->Text(0), s->Text(1), s->Text(2), s->Int(3) != 0, DecodeStringMap(s->Text(4)), s->Int(5), s->Int(6)});
+      }
+      return out;
+    });
+  }
+
+  Result<ConnectSession> CreateSession(const ConnectSession& in) override {
+    ConnectSession out = in;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare(
+                           "INSERT INTO connect_sessions (project_id, organization_id, token_hash, origin_owner_id, "
+                           "origin_owner_name, origin_username, provider, categories, account_id, label, multiple, "
+                           "metadata, type, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      s->Bind(1, in.project_id).Bind(2, in.organization_id).Bind(3, in.token_hash).Bind(4, in.origin_owner_id);
+      s->Bind(5, in.origin_owner_name).Bind(6, in.origin_username).Bind(7, in.provider);
+      s->Bind(8, EncodeStringList(in.categories)).Bind(9, in.account_id).Bind(10, in.label);
+      s->Bind(11, int64_t{in.multiple}).Bind(12, in.metadata_json).Bind(13, std::string_view(AccountTypeName(in.type)));
+      s->Bind(14, in.created_at).Bind(15, in.expires_at);
+      CH_TRY_STATUS(s->Run());
+      out.id = db.LastInsertRowid();
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Result<ConnectSession> FindSessionByTokenHash(std::string_view token_hash) override {
+    return Read<ConnectSession>([&](Db& db) -> Result<ConnectSession> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kSessionCols + " FROM connect_sessions WHERE token_hash = ?"));
+      s->Bind(1, token_hash);
+      CH_TRY(bool row, s->Step());
+      if (!row) return NotFound("no such session");
+      return ReadSession(*s);
+    });
+  }
+
+  Result<int64_t> DeleteExpiredSessions(TimeMs before) override {
+    int64_t n = 0;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("DELETE FROM connect_sessions WHERE expires_at < ?"));
+      s->Bind(1, before);
+      CH_TRY_STATUS(s->Run());
+      n = db.Changes();
+      return OkStatus();
+    }));
+    return n;
+  }
+
+  Result<Account> FindAccount(std::string_view project_id, std::string_view account_id) override {
+    return Read<Account>([&](Db& db) -> Result<Account> {
+      CH_TRY(auto a, QueryAccount(db, project_id, account_id));
+      if (!a) return NotFound("account not found");
+      return std::move(*a);
+    });
+  }
+
+  Result<std::vector<Account>> FindAccountsByKey(std::string_view project_id, std::string_view owner_id,
+                                                 std::string_view owner_name, std::string_view provider) override {
+    return Read<std::vector<Account>>(
+        [&](Db& db) { return QueryByKey(db, project_id, owner_id, owner_name, provider); });
+  }
+
+  Result<std::vector<Account>> ListAccounts(const AccountFilter& f) override {
+    // Only placeholders are added to the SQL text; every value is bound.
+    std::string sql = std::string("SELECT ") + kAccountCols + " FROM accounts WHERE project_id = ?";
+    auto in_list = [&](const char* col, size_t n) {
+      if (n == 0) return;
+      sql += std::string(" AND ") + col + " IN (";
+      for (size_t i = 0; i < n; ++i) sql += i ? ",?" : "?";
+      sql += ")";
+    };
+    in_list("provider", f.providers.size());
+    in_list("origin_owner_id", f.owner_ids.size());
+    in_list("id", f.account_ids.size());
+    in_list("status", f.statuses.size());
+    sql += " ORDER BY seq LIMIT ? OFFSET ?";
+    return Read<std::vector<Account>>([&](Db& db) -> Result<std::vector<Account>> {
+      CH_TRY(Stmt * s, db.Prepare(sql));
+      int i = 1;
+      s->Bind(i++, f.project_id);
+      for (const auto& v : f.providers) s->Bind(i++, v);
+      for (const auto& v : f.owner_ids) s->Bind(i++, v);
+      for (const auto& v : f.account_ids) s->Bind(i++, v);
+      for (const auto& v : f.statuses) s->Bind(i++, std::string_view(AccountStatusName(v)));
+      s->Bind(i++, f.page_size);
+      s->Bind(i++, (f.page - 1) * f.page_size);
+      std::vector<Account> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ReadAccount(*s));
+      }
+      return out;
+    });
+  }
+
+  Result<Completion> CompleteSession(int64_t session_id, std::string_view provider, TimeMs now, const DecideFn& decide,
+                                     const EventFn& event) override {
+    Completion result;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      // The single writer serializes every completion, so reading the key and writing below cannot
+      // interleave with another completion for the same key.
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kSessionCols + " FROM connect_sessions WHERE id = ?"));
+      s->Bind(1, session_id);
+      CH_TRY(bool row, s->Step());
+      if (!row) return Unauthenticated("This link is no longer valid. Ask for a new one.");
+      ConnectSession session = ReadSession(*s);
+      s->Reset();
+      CH_TRY_STATUS(CheckSessionUsable(session, now));
+      CH_TRY(auto existing, QueryByKey(db, session.project_id, session.origin_owner_id, session.origin_owner_name, provider));
+      std::optional<Account> session_account;
+      if (session.account_id) {
+        CH_TRY(session_account, QueryAccount(db, session.project_id, *session.account_id));
+      }
+      CompletionContext ctx{session, existing, session_account ? &*session_account : nullptr};
+      CH_TRY(AccountWrite w, decide(ctx));
+      if (w.create) {
+        CH_TRY_STATUS(InsertAccount(db, w.account));
+      } else {
+        CH_TRY_STATUS(WriteAccount(db, w.account));
+      }
+      CH_TRY(Stmt * spend, db.Prepare("UPDATE connect_sessions SET spent_at = ?, completed_account_id = ? WHERE id = ? AND spent_at IS NULL"));
+      spend->Bind(1, now).Bind(2, w.account.id).Bind(3, session_id);
+      CH_TRY_STATUS(spend->Run());
+      if (db.Changes() != 1) return Unauthenticated("This link has already been used. Ask for a new one.");
+      CH_TRY_STATUS(InsertEvent(db, event(w.account, w.create)));
+      result.account = std::move(w.account);
+      result.created = w.create;
+      return OkStatus();
+    }));
+    return result;
+  }
+
+  Result<Account> UpdateAccount(std::string_view project_id, std::string_view account_id, const MutateFn& mutate,
+                                const EventFn& event) override {
+    Account out;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(auto current, QueryAccount(db, project_id, account_id));
+      if (!current) return NotFound("account not found");
+      CH_TRY(Account updated, mutate(*current));
+      updated.id = current->id;
+      updated.project_id = current->project_id;
+      updated.seq = current->seq;
+      updated.created_at = current->created_at;
+      if (SameRow(*current, updated)) {
+        out = std::move(*current);
+        return OkStatus();
+      }
+      if (updated.origin_owner_id != current->origin_owner_id || updated.origin_owner_name != current->origin_owner_name ||
+          updated.provider != current->provider) {
+        CH_TRY(auto others, QueryByKey(db, project_id, updated.origin_owner_id, updated.origin_owner_name, updated.provider));
+        if (KeyConflicts(updated, others)) {
+          return Conflict("Another account already has this origin_owner_id, origin_owner_name and provider");
+        }
+      }
+      CH_TRY_STATUS(WriteAccount(db, updated));
+      CH_TRY_STATUS(InsertEvent(db, event(updated, false)));
+      out = std::move(updated);
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Result<Account> DeleteAccount(std::string_view project_id, std::string_view account_id, const EventFn& event) override {
+    Account out;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(auto current, QueryAccount(db, project_id, account_id));
+      if (!current) return NotFound("account not found");
+      CH_TRY(Stmt * s, db.Prepare("DELETE FROM accounts WHERE project_id = ? AND id = ?"));
+      s->Bind(1, project_id).Bind(2, account_id);
+      CH_TRY_STATUS(s->Run());
+      CH_TRY_STATUS(InsertEvent(db, event(*current, false)));
+      out = std::move(*current);
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Result<std::vector<Account>> ScanAccounts(int64_t after_seq, int limit) override {
+    return Read<std::vector<Account>>([&](Db& db) -> Result<std::vector<Account>> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kAccountCols + " FROM accounts WHERE seq > ? ORDER BY seq LIMIT ?"));
+      s->Bind(1, after_seq).Bind(2, int64_t{limit});
+      std::vector<Account> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ReadAccount(*s));
+      }
+      return out;
+    });
+  }
+
+  Result<bool> ReplaceCiphertext(std::string_view account_id, std::string_view expected, std::string_view replacement) override {
+    bool swapped = false;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("UPDATE accounts SET credentials = ? WHERE id = ? AND credentials = ?"));
+      s->Bind(1, replacement).Bind(2, account_id).Bind(3, expected);
+      CH_TRY_STATUS(s->Run());
+      swapped = db.Changes() == 1;
+      return OkStatus();
+    }));
+    return swapped;
+  }
+
+ private:
+  struct Task {
+    std::function<Status(Db&)> fn;
+    std::promise<Status> done;
+  };
+  static constexpr size_t kMaxBatch = 256;
+  static constexpr size_t kMaxReaders = 16;
+
+  // Queues `fn` for the writer thread and waits until its batch has committed (or failed).
+  Status Write(std::function<Status(Db&)> fn) {
+    Task t{std::move(fn), {}};
+    auto fut = t.done.get_future();
+    {
+      std::lock_guard lk(mu_);
+      if (stop_) return Unavailable("store is shutting down");
+      queue_.push_back(std::move(t));
+    }
+    cv_.notify_one();
+    return fut.get();
+  }
+
+  // For migrations: one transaction of its own on the writer connection, outside any batch.
+  Status WriteDirect(const std::function<Status(Db&)>& fn) {
+    return Write([fn](Db& db) -> Status { return fn(db); });
+  }
+
+  static Status RunGuarded(const std::function<Status(Db&)>& fn, Db& db) {
+    Status st = [&]() -> Status {
+      try {
+        return fn(db);
+      } catch (const std::exception& e) {
+        return Internal(std::string("write failed: ") + e.what());
+      }
+    }();
+    db.ResetAll();
+    return st;
+  }
+
+  void WriterLoop() {
+    std::vector<Task> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty() && stop_) return;
+        while (!queue_.empty() && batch.size() < kMaxBatch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      Status begin = writer_.Exec("BEGIN IMMEDIATE");
+      if (!begin.ok()) {
+        for (auto& t : batch) t.done.set_value(begin);
+        batch.clear();
+        continue;
+      }
+      std::vector<Status> results;
+      results.reserve(batch.size());
+      for (auto& t : batch) {
+        // A savepoint per write: one write's failure rolls back only that write.
+        Status sp = writer_.Exec("SAVEPOINT w");
+        Status st = sp.ok() ? RunGuarded(t.fn, writer_) : sp;
+        if (st.ok()) {
+          st = writer_.Exec("RELEASE w");
+        } else if (sp.ok()) {
+          (void)writer_.Exec("ROLLBACK TO w");
+          (void)writer_.Exec("RELEASE w");
+        }
+        results.push_back(std::move(st));
+      }
+      Status commit = writer_.Exec("COMMIT");
+      if (!commit.ok()) {
+        (void)writer_.Exec("ROLLBACK");
+        spdlog::error("store: commit failed: {}", commit.error().message);
+        for (auto& t : batch) t.done.set_value(Unavailable("the database could not commit; nothing was saved"));
+      } else {
+        for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(results[i]));
+      }
+      batch.clear();
+    }
+  }
+
+  // Runs `fn` on a pooled read connection.
+  template <typename T, typename Fn>
+  Result<T> Read(Fn&& fn) {
+    std::unique_ptr<Db> db;
+    {
+      std::unique_lock lk(readers_mu_);
+      readers_cv_.wait(lk, [&] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+      if (!idle_readers_.empty()) {
+        db = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+      } else {
+        ++open_readers_;
+      }
+    }
+    if (!db) {
+      db = std::make_unique<Db>();
+      Status st = db->Open(path_, false);
+      if (st.ok()) st = db->Exec("PRAGMA query_only=1;");
+      if (!st.ok()) {
+        std::lock_guard lk(readers_mu_);
+        --open_readers_;
+        readers_cv_.notify_one();
+        return st.error();
+      }
+    }
+    Result<T> r = [&]() -> Result<T> {
+      try {
+        return fn(*db);
+      } catch (const std::exception& e) {
+        return Internal(std::string("read failed: ") + e.what());
+      }
+    }();
+    db->ResetAll();
+    {
+      std::lock_guard lk(readers_mu_);
+      idle_readers_.push_back(std::move(db));
+    }
+    readers_cv_.notify_one();
+    return r;
+  }
+
+  std::string path_;
+  Db writer_;
+  std::thread writer_thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  bool stop_ = false;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+  size_t open_readers_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  auto store = std::make_unique<SqliteStore>(path);
+  CH_TRY_STATUS(store->Open());
+  CH_TRY(int applied, store->Migrate());
+  if (applied > 0) spdlog::info("store: applied {} migration(s) to {}", applied, path);
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace connecthub
