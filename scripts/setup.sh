@@ -50,5 +50,5 @@ npm_ci() {  # npm ci only when package-lock.json changed since the last install
   fi
 }
 if [ -d web ]; then npm_ci web; fi
-if [ "$want_test" = 1 ]; then npm_ci tests/node; fi
+if [ "$want_test" = 1 ]; then npm_ci tests/node; npm_ci tests/browser; fi
 echo "setup: ok"

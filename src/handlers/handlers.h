@@ -11,6 +11,10 @@ void AddConnectSessionRoutes(http::Router& r, AppContext& ctx);
 void AddConnectorsMetaRoutes(http::Router& r, AppContext& ctx);
 void AddHubRoutes(http::Router& r, AppContext& ctx);
 void AddAccountRoutes(http::Router& r, AppContext& ctx);
+// The hosted hub page, its assets and connect.js.
+void AddPageRoutes(http::Router& r, AppContext& ctx);
+// CSP frame-ancestors value for a project's allowed origins ("*" when none are set).
+std::string FrameAncestors(const std::vector<std::string>& origins);
 // Every route of the public API and pages.
 void AddAllRoutes(http::Router& r, AppContext& ctx);
 

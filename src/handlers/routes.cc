@@ -8,6 +8,7 @@ void AddAllRoutes(http::Router& r, AppContext& ctx) {
   AddConnectorsMetaRoutes(r, ctx);
   AddHubRoutes(r, ctx);
   AddAccountRoutes(r, ctx);
+  AddPageRoutes(r, ctx);
 }
 
 }  // namespace connecthub
