@@ -23,7 +23,7 @@ struct AppSettings {
   std::string hub_page_path = "/link";                // the hosted hub page
   int verify_timeout_ms = 8000;                       // credential check against the provider
   bool verify_allow_private = false;                  // let base_url overrides target loopback/private hosts
-  bool emit_events = false;                           // write outbox events for webhooks
+  bool emit_events = true;                            // write outbox events for webhooks
 };
 
 struct AppContext {

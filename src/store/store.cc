@@ -81,6 +81,15 @@ std::vector<StatusReason> DecodeStatusReasons(std::string_view text) {
   return out;
 }
 
+const char* DeliveryStatusName(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::kPending: return "pending";
+    case DeliveryStatus::kDelivered: return "delivered";
+    case DeliveryStatus::kFailed: return "failed";
+  }
+  return "pending";
+}
+
 bool KeyConflicts(const Account& updated, const std::vector<Account>& others) {
   for (const auto& o : others) {
     if (o.id == updated.id) continue;

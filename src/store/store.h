@@ -52,14 +52,54 @@ struct Completion {
   bool created = false;
 };
 
-// Outbox event written in the same transaction as the account change it describes.
+// An account event, written in the same transaction as the change it describes (the outbox): the
+// store turns it into one pending delivery per enabled webhook endpoint of the project that wants it.
 struct OutboxEvent {
-  int64_t id = 0;
   std::string project_id;
   std::string type;          // account.created | account.updated | account.deleted
   std::string account_id;
   std::string payload_json;  // the event body, fixed when the change commits
   TimeMs created_at = 0;
+};
+
+struct WebhookEndpoint {
+  std::string id;  // "whk_..."
+  std::string project_id;
+  std::string url;
+  std::vector<std::string> events;  // subset of account.created, account.updated, account.deleted
+  std::string secret_ciphertext;    // signing secret, encrypted with the credentials keyring
+  std::optional<std::string> previous_secret_ciphertext;  // during a rotation's grace period
+  std::optional<TimeMs> previous_secret_expires_at;
+  TimeMs created_at = 0;
+};
+
+enum class DeliveryStatus { kPending, kDelivered, kFailed };
+const char* DeliveryStatusName(DeliveryStatus s);
+
+struct Delivery {
+  int64_t id = 0;
+  std::string message_id;  // webhook-id: the same on every attempt
+  std::string project_id;
+  std::string endpoint_id;
+  std::string account_id;
+  std::string event_type;
+  std::string payload_json;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  TimeMs next_attempt_at = 0;
+  std::optional<int> last_status;  // HTTP status of the last attempt
+  std::optional<std::string> last_error;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+// What happened to one attempt.
+struct DeliveryOutcome {
+  DeliveryStatus status = DeliveryStatus::kPending;  // kPending = retry at next_attempt_at
+  TimeMs next_attempt_at = 0;
+  std::optional<int> http_status;
+  std::optional<std::string> error;
+  TimeMs now = 0;
 };
 
 class Store {
@@ -123,6 +163,24 @@ class Store {
   // Deletes the row and its ciphertext in one transaction; returns the account as it was.
   virtual Result<Account> DeleteAccount(std::string_view project_id, std::string_view account_id,
                                         const EventFn& event) = 0;
+
+  // --- Webhooks -------------------------------------------------------------------------------
+  virtual Status CreateWebhook(const WebhookEndpoint& w) = 0;
+  virtual Result<std::vector<WebhookEndpoint>> ListWebhooks(std::string_view project_id) = 0;
+  // Deletes the endpoint and its pending deliveries.
+  virtual Status DeleteWebhook(std::string_view project_id, std::string_view id) = 0;
+  virtual Status UpdateWebhookSecrets(std::string_view project_id, std::string_view id, std::string_view secret_ciphertext,
+                                      const std::optional<std::string>& previous_ciphertext,
+                                      std::optional<TimeMs> previous_expires_at) = 0;
+  // Leases up to `limit` pending deliveries due at `now` until `lease_until`, so that no other instance
+  // sends them meanwhile. Per (endpoint, account) only the oldest pending delivery is eligible, which
+  // keeps each account's events in order.
+  virtual Result<std::vector<Delivery>> ClaimDeliveries(TimeMs now, int limit, TimeMs lease_until) = 0;
+  virtual Result<WebhookEndpoint> FindWebhook(std::string_view endpoint_id) = 0;  // any project (dispatcher)
+  virtual Status FinishDelivery(int64_t delivery_id, const DeliveryOutcome& outcome) = 0;
+  // Newest first.
+  virtual Result<std::vector<Delivery>> ListDeliveries(std::string_view project_id, std::string_view endpoint_id,
+                                                       int limit) = 0;
 
   // Key rotation: accounts after `after_seq` (any project), ascending, at most `limit`.
   virtual Result<std::vector<Account>> ScanAccounts(int64_t after_seq, int limit) = 0;

@@ -96,14 +96,36 @@ CREATE TABLE accounts (
 CREATE INDEX accounts_project_seq ON accounts(project_id, seq);
 CREATE INDEX accounts_owner ON accounts(project_id, origin_owner_id, seq);
 CREATE INDEX accounts_provider ON accounts(project_id, provider, seq);
-CREATE TABLE outbox_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  project_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  account_id TEXT NOT NULL,
-  payload TEXT NOT NULL,
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  previous_secret TEXT,
+  previous_secret_expires_at INTEGER,
   created_at INTEGER NOT NULL
 );
+CREATE INDEX webhook_endpoints_project ON webhook_endpoints(project_id);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, account_id, id);
 )sql",
 };
 
@@ -226,11 +248,74 @@ Status WriteAccount(Db& db, const Account& a) {
   return OkStatus();
 }
 
+// The outbox: one pending delivery per endpoint of the project that wants this event type.
 Status InsertEvent(Db& db, const std::optional<OutboxEvent>& e) {
   if (!e) return OkStatus();
-  CH_TRY(Stmt * s, db.Prepare("INSERT INTO outbox_events (project_id, type, account_id, payload, created_at) VALUES (?,?,?,?,?)"));
-  s->Bind(1, e->project_id).Bind(2, e->type).Bind(3, e->account_id).Bind(4, e->payload_json).Bind(5, e->created_at);
+  CH_TRY(Stmt * s, db.Prepare(
+                       "INSERT INTO webhook_deliveries (message_id, project_id, endpoint_id, account_id, event_type, "
+                       "payload, status, attempts, next_attempt_at, created_at, updated_at) "
+                       "SELECT 'msg_' || lower(hex(randomblob(16))), ?1, id, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5 "
+                       "FROM webhook_endpoints WHERE project_id = ?1 AND events LIKE ?6"));
+  s->Bind(1, e->project_id).Bind(2, e->account_id).Bind(3, e->type).Bind(4, e->payload_json).Bind(5, e->created_at);
+  s->Bind(6, "%," + e->type + ",%");
   return s->Run();
+}
+
+std::string EncodeEvents(const std::vector<std::string>& events) {
+  std::string out = ",";
+  for (const auto& e : events) out += e + ",";
+  return out;
+}
+
+std::vector<std::string> DecodeEvents(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 1;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) break;
+    if (comma > pos) out.push_back(text.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+constexpr char kWebhookCols[] = "id, project_id, url, events, secret, previous_secret, previous_secret_expires_at, created_at";
+
+WebhookEndpoint ReadWebhook(const Stmt& s) {
+  WebhookEndpoint w;
+  w.id = s.Text(0);
+  w.project_id = s.Text(1);
+  w.url = s.Text(2);
+  w.events = DecodeEvents(s.Text(3));
+  w.secret_ciphertext = s.Text(4);
+  w.previous_secret_ciphertext = s.OptText(5);
+  w.previous_secret_expires_at = s.OptInt(6);
+  w.created_at = s.Int(7);
+  return w;
+}
+
+constexpr char kDeliveryCols[] =
+    "id, message_id, project_id, endpoint_id, account_id, event_type, payload, status, attempts, next_attempt_at, "
+    "last_status, last_error, created_at, updated_at";
+
+Delivery ReadDelivery(const Stmt& s) {
+  Delivery d;
+  d.id = s.Int(0);
+  d.message_id = s.Text(1);
+  d.project_id = s.Text(2);
+  d.endpoint_id = s.Text(3);
+  d.account_id = s.Text(4);
+  d.event_type = s.Text(5);
+  d.payload_json = s.Text(6);
+  const std::string st = s.Text(7);
+  d.status = st == "delivered" ? DeliveryStatus::kDelivered : st == "failed" ? DeliveryStatus::kFailed : DeliveryStatus::kPending;
+  d.attempts = static_cast<int>(s.Int(8));
+  d.next_attempt_at = s.Int(9);
+  if (auto v = s.OptInt(10)) d.last_status = static_cast<int>(*v);
+  d.last_error = s.OptText(11);
+  d.created_at = s.Int(12);
+  d.updated_at = s.Int(13);
+  return d;
 }
 
 bool SameRow(const Account& a, const Account& b) {
@@ -600,6 +685,115 @@ class SqliteStore final : public Store {
       return OkStatus();
     }));
     return out;
+  }
+
+  Status CreateWebhook(const WebhookEndpoint& w) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare(std::string("INSERT INTO webhook_endpoints (") + kWebhookCols + ") VALUES (?,?,?,?,?,?,?,?)"));
+      s->Bind(1, w.id).Bind(2, w.project_id).Bind(3, w.url).Bind(4, EncodeEvents(w.events)).Bind(5, w.secret_ciphertext);
+      s->Bind(6, w.previous_secret_ciphertext).Bind(7, w.previous_secret_expires_at).Bind(8, w.created_at);
+      return s->Run();
+    });
+  }
+
+  Result<std::vector<WebhookEndpoint>> ListWebhooks(std::string_view project_id) override {
+    return Read<std::vector<WebhookEndpoint>>([&](Db& db) -> Result<std::vector<WebhookEndpoint>> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kWebhookCols + " FROM webhook_endpoints WHERE project_id = ? ORDER BY created_at, id"));
+      s->Bind(1, project_id);
+      std::vector<WebhookEndpoint> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ReadWebhook(*s));
+      }
+      return out;
+    });
+  }
+
+  Result<WebhookEndpoint> FindWebhook(std::string_view id) override {
+    return Read<WebhookEndpoint>([&](Db& db) -> Result<WebhookEndpoint> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kWebhookCols + " FROM webhook_endpoints WHERE id = ?"));
+      s->Bind(1, id);
+      CH_TRY(bool row, s->Step());
+      if (!row) return NotFound("webhook endpoint not found");
+      return ReadWebhook(*s);
+    });
+  }
+
+  Status DeleteWebhook(std::string_view project_id, std::string_view id) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("DELETE FROM webhook_endpoints WHERE project_id = ? AND id = ?"));
+      s->Bind(1, project_id).Bind(2, id);
+      CH_TRY_STATUS(s->Run());
+      if (db.Changes() != 1) return NotFound("webhook endpoint not found");
+      CH_TRY(Stmt * d, db.Prepare("DELETE FROM webhook_deliveries WHERE endpoint_id = ?"));
+      d->Bind(1, id);
+      return d->Run();
+    });
+  }
+
+  Status UpdateWebhookSecrets(std::string_view project_id, std::string_view id, std::string_view secret_ciphertext,
+                              const std::optional<std::string>& previous_ciphertext,
+                              std::optional<TimeMs> previous_expires_at) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare("UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE project_id = ? AND id = ?"));
+      s->Bind(1, secret_ciphertext).Bind(2, previous_ciphertext).Bind(3, previous_expires_at).Bind(4, project_id).Bind(5, id);
+      CH_TRY_STATUS(s->Run());
+      return db.Changes() == 1 ? OkStatus() : Status(NotFound("webhook endpoint not found"));
+    });
+  }
+
+  Result<std::vector<Delivery>> ClaimDeliveries(TimeMs now, int limit, TimeMs lease_until) override {
+    std::vector<Delivery> out;
+    CH_TRY_STATUS(Write([&](Db& db) -> Status {
+      out.clear();
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kDeliveryCols +
+                                  " FROM webhook_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 "
+                                  "AND d.locked_until <= ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e "
+                                  "WHERE e.endpoint_id = d.endpoint_id AND e.account_id = d.account_id "
+                                  "AND e.status = 'pending' AND e.id < d.id) ORDER BY d.id LIMIT ?2"));
+      s->Bind(1, now).Bind(2, int64_t{limit});
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ReadDelivery(*s));
+      }
+      CH_TRY(Stmt * lease, db.Prepare("UPDATE webhook_deliveries SET locked_until = ? WHERE id = ?"));
+      for (const auto& d : out) {
+        lease->Reset();
+        lease->Bind(1, lease_until).Bind(2, d.id);
+        CH_TRY_STATUS(lease->Run());
+      }
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status FinishDelivery(int64_t delivery_id, const DeliveryOutcome& o) override {
+    return Write([&](Db& db) -> Status {
+      CH_TRY(Stmt * s, db.Prepare(
+                           "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, "
+                           "last_status = ?, last_error = ?, locked_until = 0, updated_at = ? WHERE id = ?"));
+      s->Bind(1, DeliveryStatusName(o.status)).Bind(2, o.next_attempt_at);
+      s->Bind(3, o.http_status ? std::optional<int64_t>(*o.http_status) : std::nullopt).Bind(4, o.error);
+      s->Bind(5, o.now).Bind(6, delivery_id);
+      return s->Run();
+    });
+  }
+
+  Result<std::vector<Delivery>> ListDeliveries(std::string_view project_id, std::string_view endpoint_id, int limit) override {
+    return Read<std::vector<Delivery>>([&](Db& db) -> Result<std::vector<Delivery>> {
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kDeliveryCols +
+                                  " FROM webhook_deliveries WHERE project_id = ? AND endpoint_id = ? ORDER BY id DESC LIMIT ?"));
+      s->Bind(1, project_id).Bind(2, endpoint_id).Bind(3, int64_t{limit});
+      std::vector<Delivery> out;
+      for (;;) {
+        CH_TRY(bool row, s->Step());
+        if (!row) break;
+        out.push_back(ReadDelivery(*s));
+      }
+      return out;
+    });
   }
 
   Result<std::vector<Account>> ScanAccounts(int64_t after_seq, int limit) override {
