@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include "crypto/crypto.h"
+#include "webhooks/endpoints.h"
+#include "webhooks/signing.h"
 
 namespace connecthub::admin {
 namespace bj = boost::json;
@@ -139,6 +141,91 @@ Result<bj::object> SetAllowedOrigins(Store& store, std::string_view project_id, 
   bj::array arr;
   for (const auto& o : origins) arr.emplace_back(o);
   return bj::object{{"project_id", p.id}, {"allowed_origins", std::move(arr)}};
+}
+
+namespace {
+bj::object WebhookJson(const WebhookEndpoint& w) {
+  bj::array events;
+  for (const auto& e : w.events) events.emplace_back(e);
+  return bj::object{{"id", w.id}, {"project_id", w.project_id}, {"url", w.url}, {"events", std::move(events)},
+                    {"created_at", FormatIso(w.created_at)},
+                    {"previous_secret_expires_at",
+                     w.previous_secret_expires_at ? bj::value(FormatIso(*w.previous_secret_expires_at)) : bj::value(nullptr)}};
+}
+
+Result<WebhookEndpoint> RequireWebhook(Store& store, std::string_view project_id, std::string_view id) {
+  CH_TRY(auto list, store.ListWebhooks(project_id));
+  for (auto& w : list)
+    if (w.id == id) return std::move(w);
+  return NotFound("no webhook endpoint '" + std::string(id) + "' in project " + std::string(project_id));
+}
+}  // namespace
+
+Result<bj::object> AddWebhook(Store& store, const crypto::Keyring& ring, std::string_view project_id, std::string_view url,
+                              std::string_view events_csv, bool allow_private, TimeMs now) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  CH_TRY_STATUS(webhooks::ValidateUrl(url, allow_private));
+  CH_TRY(auto events, webhooks::ParseEvents(events_csv));
+  WebhookEndpoint w;
+  w.id = crypto::RandomId("whk_", 16);
+  w.project_id = p.id;
+  w.url = std::string(url);
+  w.events = events;
+  w.created_at = now;
+  std::string secret = webhooks::NewSecret();
+  w.secret_ciphertext = webhooks::EncryptSecret(ring, w.id, secret);
+  CH_TRY_STATUS(store.CreateWebhook(w));
+  bj::object out = WebhookJson(w);
+  out["secret"] = secret;
+  crypto::Wipe(secret);
+  return out;
+}
+
+Result<bj::array> ListWebhooks(Store& store, std::string_view project_id) {
+  CH_TRY(Project p, RequireProject(store, project_id));
+  CH_TRY(auto list, store.ListWebhooks(p.id));
+  bj::array out;
+  for (const auto& w : list) out.push_back(WebhookJson(w));
+  return out;
+}
+
+Result<bj::object> RemoveWebhook(Store& store, std::string_view project_id, std::string_view id) {
+  CH_TRY_STATUS(store.DeleteWebhook(project_id, id));
+  return bj::object{{"id", id}, {"removed", true}};
+}
+
+Result<bj::object> RotateWebhookSecret(Store& store, const crypto::Keyring& ring, std::string_view project_id,
+                                       std::string_view id, int grace_hours, TimeMs now) {
+  CH_TRY(WebhookEndpoint w, RequireWebhook(store, project_id, id));
+  std::string secret = webhooks::NewSecret();
+  const std::string ct = webhooks::EncryptSecret(ring, w.id, secret);
+  const TimeMs until = now + static_cast<TimeMs>(grace_hours) * 3600 * 1000;
+  CH_TRY_STATUS(store.UpdateWebhookSecrets(project_id, id, ct, w.secret_ciphertext, until));
+  w.previous_secret_expires_at = until;
+  bj::object out = WebhookJson(w);
+  out["secret"] = secret;
+  crypto::Wipe(secret);
+  return out;
+}
+
+Result<bj::array> ListDeliveries(Store& store, std::string_view project_id, std::string_view id, int limit) {
+  CH_TRY(WebhookEndpoint w, RequireWebhook(store, project_id, id));
+  CH_TRY(auto list, store.ListDeliveries(project_id, w.id, limit));
+  bj::array out;
+  for (const auto& d : list) {
+    out.push_back(bj::object{{"id", d.id},
+                             {"message_id", d.message_id},
+                             {"event", d.event_type},
+                             {"account_id", d.account_id},
+                             {"status", DeliveryStatusName(d.status)},
+                             {"attempts", d.attempts},
+                             {"last_status", d.last_status ? bj::value(*d.last_status) : bj::value(nullptr)},
+                             {"last_error", d.last_error ? bj::value(*d.last_error) : bj::value(nullptr)},
+                             {"next_retry_at", d.status == DeliveryStatus::kPending ? bj::value(FormatIso(d.next_attempt_at)) : bj::value(nullptr)},
+                             {"created_at", FormatIso(d.created_at)},
+                             {"updated_at", FormatIso(d.updated_at)}});
+  }
+  return out;
 }
 
 }  // namespace connecthub::admin

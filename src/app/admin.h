@@ -9,6 +9,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "crypto/crypto.h"
 #include "providers/catalog.h"
 #include "store/store.h"
 
@@ -28,5 +29,15 @@ Result<boost::json::object> SetIntegration(Store& store, const Catalog& catalog,
 Result<boost::json::array> ListIntegrations(Store& store, std::string_view project_id);
 Result<boost::json::object> SetAllowedOrigins(Store& store, std::string_view project_id,
                                               const std::vector<std::string>& origins);
+
+// Webhook endpoints. `add` returns {id, url, events, secret}; the secret is shown only there and by
+// rotate-secret.
+Result<boost::json::object> AddWebhook(Store& store, const crypto::Keyring& ring, std::string_view project_id,
+                                       std::string_view url, std::string_view events_csv, bool allow_private, TimeMs now);
+Result<boost::json::array> ListWebhooks(Store& store, std::string_view project_id);
+Result<boost::json::object> RemoveWebhook(Store& store, std::string_view project_id, std::string_view id);
+Result<boost::json::object> RotateWebhookSecret(Store& store, const crypto::Keyring& ring, std::string_view project_id,
+                                                std::string_view id, int grace_hours, TimeMs now);
+Result<boost::json::array> ListDeliveries(Store& store, std::string_view project_id, std::string_view id, int limit);
 
 }  // namespace connecthub::admin

@@ -22,6 +22,17 @@ std::string DataDir(const Config& c) {
   return "./data";
 }
 
+void ApplyEnvironment(Config& c) {
+  auto is = [](const char* name, std::string_view value) {
+    const char* v = std::getenv(name);
+    return v && std::string_view(v) == value;
+  };
+  if (is("CONNECTHUB_ENV", "production")) c.production = true;
+  if (is("CONNECTHUB_VERIFY_ALLOW_PRIVATE", "1")) c.verify_allow_private = true;
+  if (is("CONNECTHUB_WEBHOOK_ALLOW_PRIVATE", "1")) c.webhook_allow_private = true;
+  if (const char* v = std::getenv("CONNECTHUB_WEBHOOK_RETRY_SCHEDULE"); v && *v) c.webhook_retry_schedule = v;
+}
+
 namespace {
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();

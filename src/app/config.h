@@ -21,7 +21,13 @@ struct Config {
   size_t body_limit = 1 << 20;                              // --body-limit (bytes)
   int verify_timeout_ms = 8000;                             // --verify-timeout-ms
   bool verify_allow_private = false;                        // CONNECTHUB_VERIFY_ALLOW_PRIVATE=1 (tests, development)
+  bool webhook_allow_private = false;                       // CONNECTHUB_WEBHOOK_ALLOW_PRIVATE=1 (tests, development)
+  std::string webhook_retry_schedule;                       // CONNECTHUB_WEBHOOK_RETRY_SCHEDULE, e.g. "5s,30s" (default: 5s..8h)
+  int webhook_timeout_ms = 10000;                           // --webhook-timeout-ms
 };
+
+// Reads the switches that exist only as environment variables (see DESIGN section 9).
+void ApplyEnvironment(Config& c);
 
 // The data folder a config implies.
 std::string DataDir(const Config& c);

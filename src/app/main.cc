@@ -12,6 +12,7 @@
 #include "app/config.h"
 #include "handlers/handlers.h"
 #include "http/server.h"
+#include "webhooks/dispatcher.h"
 
 namespace bj = boost::json;
 using namespace connecthub;
@@ -87,8 +88,6 @@ int Serve(Config cfg) {
     spdlog::critical("{}", msg);
     return 1;
   };
-  if (const char* env = std::getenv("CONNECTHUB_ENV"); env && std::string(env) == "production") cfg.production = true;
-  if (const char* v = std::getenv("CONNECTHUB_VERIFY_ALLOW_PRIVATE"); v && std::string(v) == "1") cfg.verify_allow_private = true;
   auto listen = SplitListen(cfg.listen);
   if (!listen.ok()) return fail(listen.error().message);
   auto catalog = LoadCatalog(cfg.catalog_file);
@@ -106,7 +105,17 @@ int Serve(Config cfg) {
   settings.public_url = cfg.public_url;
   settings.verify_timeout_ms = cfg.verify_timeout_ms;
   settings.verify_allow_private = cfg.verify_allow_private;
+  webhooks::DispatcherOptions wopts;
+  wopts.allow_private = cfg.webhook_allow_private;
+  wopts.timeout_ms = cfg.webhook_timeout_ms;
+  if (!cfg.webhook_retry_schedule.empty()) {
+    auto schedule = webhooks::ParseRetrySchedule(cfg.webhook_retry_schedule);
+    if (!schedule.ok()) return fail("CONNECTHUB_WEBHOOK_RETRY_SCHEDULE: " + schedule.error().message);
+    wopts.retry = *schedule;
+  }
+  webhooks::Dispatcher dispatcher(**store, keyring, *outbound, clock, wopts);
   AppContext ctx{**store, *catalog, keyring, clock, settings, *outbound};
+  ctx.on_account_change = [&dispatcher] { dispatcher.Notify(); };
   http::Router router(clock);
   AddAllRoutes(router, ctx);
 
@@ -131,7 +140,9 @@ int Serve(Config cfg) {
   });
   spdlog::info("connecthub listening on {}:{} (public URL {}), {} providers in the catalog", opts.host, *port,
                settings.public_url, (*catalog)->providers().size());
+  dispatcher.Start();
   server.Run();
+  dispatcher.Stop();
   spdlog::info("connecthub stopped");
   return 0;
 }
@@ -175,14 +186,18 @@ int main(int argc, char** argv) {
       ->envname("CONNECTHUB_WORKER_THREADS")->capture_default_str()->check(CLI::Range(1, 1024));
   serve->add_option("--body-limit", cfg.body_limit, "Largest request body in bytes (larger: 413)")
       ->envname("CONNECTHUB_BODY_LIMIT")->capture_default_str();
+  serve->add_option("--webhook-timeout-ms", cfg.webhook_timeout_ms, "Timeout of one webhook delivery attempt")
+      ->envname("CONNECTHUB_WEBHOOK_TIMEOUT_MS")->capture_default_str();
   serve->add_option("--verify-timeout-ms", cfg.verify_timeout_ms, "Timeout of a credential check against a provider")
       ->envname("CONNECTHUB_VERIFY_TIMEOUT_MS")->capture_default_str();
   serve->footer(
       "Environment: CONNECTHUB_ENCRYPTION_KEY (64 hex chars) encrypts credentials; "
       "CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS (comma-separated) are still read during a rotation; "
       "CONNECTHUB_ENV=production; CONNECTHUB_VERIFY_ALLOW_PRIVATE=1 lets credential checks reach private addresses "
-      "(development and tests only).");
+      "and CONNECTHUB_WEBHOOK_ALLOW_PRIVATE=1 lets webhooks target them (development and tests only); "
+      "CONNECTHUB_WEBHOOK_RETRY_SCHEDULE overrides the retry delays (e.g. 5s,30s,2m).");
   serve->callback([&] {
+    ApplyEnvironment(cfg);
     if (cfg.public_url.empty()) cfg.public_url = "http://" + cfg.listen;
     while (!cfg.public_url.empty() && cfg.public_url.back() == '/') cfg.public_url.pop_back();
     std::exit(Serve(cfg));
@@ -277,6 +292,61 @@ int main(int argc, char** argv) {
   add_db(ilist);
   add_json(ilist);
   ilist->callback([&] { with_store([&](Store& s) { return Emit(admin::ListIntegrations(s, project), json); }); });
+
+  // webhook
+  std::string url, events_csv;
+  int grace_hours = 24, limit = 50;
+  auto with_keyring = [&](auto fn) {
+    with_store([&](Store& s) {
+      ApplyEnvironment(cfg);
+      crypto::Keyring ring;
+      std::string note;
+      if (Status st = LoadKeyring(cfg, ring, note); !st.ok()) return Emit(Result<bj::object>(st.error()), json);
+      return fn(s, ring);
+    });
+  };
+  auto* hooks = app.add_subcommand("webhook", "Webhook endpoints for account events");
+  hooks->require_subcommand(1);
+  auto* hadd = hooks->add_subcommand("add", "Add an endpoint; prints its signing secret once");
+  hadd->add_option("--project", project)->required();
+  hadd->add_option("--url", url, "Receiver URL (https://...)")->required();
+  hadd->add_option("--events", events_csv, "Comma-separated: account.created,account.updated,account.deleted (default: all)");
+  add_db(hadd);
+  add_json(hadd);
+  hadd->callback([&] {
+    with_keyring([&](Store& s, crypto::Keyring& ring) {
+      return Emit(admin::AddWebhook(s, ring, project, url, events_csv, cfg.webhook_allow_private, now()), json);
+    });
+  });
+  auto* hlist = hooks->add_subcommand("list", "List endpoints (secrets are not shown)");
+  hlist->add_option("--project", project)->required();
+  add_db(hlist);
+  add_json(hlist);
+  hlist->callback([&] { with_store([&](Store& s) { return Emit(admin::ListWebhooks(s, project), json); }); });
+  auto* hremove = hooks->add_subcommand("remove", "Remove an endpoint and its pending deliveries");
+  hremove->add_option("--project", project)->required();
+  hremove->add_option("--id", key_id, "Endpoint id (whk_...)")->required();
+  add_db(hremove);
+  add_json(hremove);
+  hremove->callback([&] { with_store([&](Store& s) { return Emit(admin::RemoveWebhook(s, project, key_id), json); }); });
+  auto* hrotate = hooks->add_subcommand("rotate-secret", "New signing secret; the old one keeps signing during the grace period");
+  hrotate->add_option("--project", project)->required();
+  hrotate->add_option("--id", key_id, "Endpoint id (whk_...)")->required();
+  hrotate->add_option("--grace-hours", grace_hours, "Hours both secrets sign each message")->capture_default_str()->check(CLI::Range(0, 720));
+  add_db(hrotate);
+  add_json(hrotate);
+  hrotate->callback([&] {
+    with_keyring([&](Store& s, crypto::Keyring& ring) {
+      return Emit(admin::RotateWebhookSecret(s, ring, project, key_id, grace_hours, now()), json);
+    });
+  });
+  auto* hdeliv = hooks->add_subcommand("deliveries", "Delivery log of an endpoint, newest first");
+  hdeliv->add_option("--project", project)->required();
+  hdeliv->add_option("--id", key_id, "Endpoint id (whk_...)")->required();
+  hdeliv->add_option("--limit", limit)->capture_default_str()->check(CLI::Range(1, 1000));
+  add_db(hdeliv);
+  add_json(hdeliv);
+  hdeliv->callback([&] { with_store([&](Store& s) { return Emit(admin::ListDeliveries(s, project, key_id, limit), json); }); });
 
   // providers
   auto* providers = app.add_subcommand("providers", "List the providers in the bundled catalog");

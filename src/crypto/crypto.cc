@@ -6,6 +6,12 @@ namespace connecthub::crypto {
 
 bool Init() { return sodium_init() >= 0; }
 
+std::string RandomBytes(size_t n) {
+  std::string raw(n, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return raw;
+}
+
 std::string RandomToken(std::string_view prefix, size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());

@@ -12,6 +12,8 @@ namespace connecthub::crypto {
 // Initializes libsodium; false if the library could not start (no usable randomness).
 bool Init();
 
+// `n` random bytes.
+std::string RandomBytes(size_t n);
 // `prefix` + base64url (no padding) of `bytes` random bytes. 32 bytes = 256 bits.
 std::string RandomToken(std::string_view prefix, size_t bytes = 32);
 // `prefix` + `chars` random characters from [a-z0-9] (about 5.2 bits each): ids, not secrets.

@@ -2,6 +2,7 @@
 // helpers handlers use to authenticate, read bodies and render domain objects as JSON.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,8 @@ struct AppContext {
   const Clock& clock;
   AppSettings settings;
   http::OutboundClient& outbound;
+  // Called after an account change commits, to deliver its webhook events promptly.
+  std::function<void()> on_account_change = [] {};
 
   TimeMs Now() const { return clock.NowMs(); }
 

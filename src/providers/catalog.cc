@@ -237,7 +237,7 @@ Result<std::shared_ptr<const Catalog>> Catalog::LoadBundled() {
   CH_TRY(auto loaded, Load(json_file->data));
   auto cat = std::const_pointer_cast<Catalog>(loaded);
   for (const auto& f : assets::kCatalogFiles) {
-    if (f.name.size() > 4 && f.name.substr(f.name.size() - 4) == ".svg") cat->logos_[std::string(f.name)] = std::string(f.data);
+    if (f.name.rfind("logos/", 0) == 0) cat->logos_[std::string(f.name.substr(6))] = std::string(f.data);
   }
   for (const auto& p : cat->providers_) {
     if (!cat->logos_.count(p.logo)) return InvalidArgument("catalog: provider " + p.key + ": logo '" + p.logo + "' is not bundled");
