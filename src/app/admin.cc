@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "crypto/crypto.h"
+#include "handlers/app_context.h"
 #include "webhooks/endpoints.h"
 #include "webhooks/signing.h"
 
@@ -226,6 +227,55 @@ Result<bj::array> ListDeliveries(Store& store, std::string_view project_id, std:
                              {"updated_at", FormatIso(d.updated_at)}});
   }
   return out;
+}
+
+Result<bj::object> RotateKeys(Store& store, const crypto::Keyring& ring) {
+  int64_t reencrypted = 0, current = 0, raced = 0, after = 0;
+  for (;;) {
+    CH_TRY(auto batch, store.ScanAccounts(after, 500));
+    if (batch.empty()) break;
+    for (const auto& a : batch) {
+      after = a.seq;
+      if (crypto::Keyring::KeyIdOf(a.credentials_ciphertext) == ring.current_id()) {
+        ++current;
+        continue;
+      }
+      const std::string aad = CredentialsAad(a.project_id, a.id);
+      CH_TRY(std::string plain, ring.Decrypt(a.credentials_ciphertext, aad));
+      const std::string next = ring.Encrypt(plain, aad);
+      crypto::Wipe(plain);
+      CH_TRY(bool swapped, store.ReplaceCiphertext(a.id, a.credentials_ciphertext, next));
+      // Lost the race: a server re-linked or deleted the account meanwhile, writing with the current key.
+      swapped ? ++reencrypted : ++raced;
+    }
+  }
+  int64_t secrets = 0;
+  CH_TRY(auto projects, store.ListProjects());
+  for (const auto& p : projects) {
+    CH_TRY(auto hooks, store.ListWebhooks(p.id));
+    for (const auto& w : hooks) {
+      const bool stale = crypto::Keyring::KeyIdOf(w.secret_ciphertext) != ring.current_id() ||
+                         (w.previous_secret_ciphertext &&
+                          crypto::Keyring::KeyIdOf(*w.previous_secret_ciphertext) != ring.current_id());
+      if (!stale) continue;
+      const std::string aad = "connecthub/webhook-secret/v1/" + w.id;
+      CH_TRY(std::string secret, ring.Decrypt(w.secret_ciphertext, aad));
+      std::optional<std::string> prev;
+      if (w.previous_secret_ciphertext) {
+        CH_TRY(std::string old, ring.Decrypt(*w.previous_secret_ciphertext, aad));
+        prev = ring.Encrypt(old, aad);
+        crypto::Wipe(old);
+      }
+      CH_TRY_STATUS(store.UpdateWebhookSecrets(p.id, w.id, ring.Encrypt(secret, aad), prev, w.previous_secret_expires_at));
+      crypto::Wipe(secret);
+      ++secrets;
+    }
+  }
+  return bj::object{{"current_key_id", ring.current_id()},
+                    {"accounts_reencrypted", reencrypted},
+                    {"accounts_already_current", current},
+                    {"accounts_changed_meanwhile", raced},
+                    {"webhook_secrets_reencrypted", secrets}};
 }
 
 }  // namespace connecthub::admin

@@ -40,4 +40,9 @@ Result<boost::json::object> RotateWebhookSecret(Store& store, const crypto::Keyr
                                                 std::string_view id, int grace_hours, TimeMs now);
 Result<boost::json::array> ListDeliveries(Store& store, std::string_view project_id, std::string_view id, int limit);
 
+// Re-encrypts every account's credentials and every webhook secret with the keyring's current key,
+// one row at a time with compare-and-swap, so it can run while servers serve (they must already have
+// the new key as current and the old one in CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS).
+Result<boost::json::object> RotateKeys(Store& store, const crypto::Keyring& ring);
+
 }  // namespace connecthub::admin

@@ -31,6 +31,28 @@ void ApplyEnvironment(Config& c) {
   if (is("CONNECTHUB_VERIFY_ALLOW_PRIVATE", "1")) c.verify_allow_private = true;
   if (is("CONNECTHUB_WEBHOOK_ALLOW_PRIVATE", "1")) c.webhook_allow_private = true;
   if (const char* v = std::getenv("CONNECTHUB_WEBHOOK_RETRY_SCHEDULE"); v && *v) c.webhook_retry_schedule = v;
+  if (is("CONNECTHUB_RATE_LIMITS", "off")) c.rate_limits = false;
+}
+
+Result<std::pair<double, double>> ParseRateLimit(std::string_view text) {
+  if (text == "off" || text == "0") return std::make_pair(0.0, 0.0);
+  auto colon = text.find(':');
+  try {
+    size_t used = 0;
+    std::string rate_s(text.substr(0, colon));
+    double rate = std::stod(rate_s, &used);
+    if (used != rate_s.size()) throw std::invalid_argument("rate");
+    double burst = rate;
+    if (colon != std::string_view::npos) {
+      std::string burst_s(text.substr(colon + 1));
+      burst = std::stod(burst_s, &used);
+      if (used != burst_s.size()) throw std::invalid_argument("burst");
+    }
+    if (rate < 0 || burst < 1 || rate > 1e6 || burst > 1e7) throw std::invalid_argument("range");
+    return std::make_pair(rate, burst);
+  } catch (const std::exception&) {
+    return InvalidArgument("rate limits look like 100:200 (requests per second : burst) or off");
+  }
 }
 
 namespace {

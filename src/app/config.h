@@ -24,10 +24,18 @@ struct Config {
   bool webhook_allow_private = false;                       // CONNECTHUB_WEBHOOK_ALLOW_PRIVATE=1 (tests, development)
   std::string webhook_retry_schedule;                       // CONNECTHUB_WEBHOOK_RETRY_SCHEDULE, e.g. "5s,30s" (default: 5s..8h)
   int webhook_timeout_ms = 10000;                           // --webhook-timeout-ms
+  // Rate limits as "REQUESTS_PER_SECOND:BURST" per instance; CONNECTHUB_RATE_LIMITS=off disables all.
+  std::string rate_limit_api_key = "100:200";               // --rate-limit-api-key, per API key
+  std::string rate_limit_hub_token = "5:30";                // --rate-limit-hub-token, per hub session token
+  std::string rate_limit_client = "20:60";                  // --rate-limit-client, per client address on /hub/* and /link
+  bool rate_limits = true;                                  // CONNECTHUB_RATE_LIMITS=off
 };
 
 // Reads the switches that exist only as environment variables (see DESIGN section 9).
 void ApplyEnvironment(Config& c);
+
+// Parses "RPS:BURST" (or "off"/"0" to disable).
+Result<std::pair<double, double>> ParseRateLimit(std::string_view text);
 
 // The data folder a config implies.
 std::string DataDir(const Config& c);

@@ -12,6 +12,8 @@
 #include "app/config.h"
 #include "handlers/handlers.h"
 #include "http/server.h"
+#include "ops/metrics.h"
+#include "ops/rate_limiter.h"
 #include "webhooks/dispatcher.h"
 
 namespace bj = boost::json;
@@ -105,7 +107,18 @@ int Serve(Config cfg) {
   settings.public_url = cfg.public_url;
   settings.verify_timeout_ms = cfg.verify_timeout_ms;
   settings.verify_allow_private = cfg.verify_allow_private;
+  ops::Metrics metrics;
+  std::unique_ptr<ops::RateLimiter> limits[3];
+  const std::string* limit_specs[3] = {&cfg.rate_limit_api_key, &cfg.rate_limit_hub_token, &cfg.rate_limit_client};
+  for (int i = 0; i < 3; ++i) {
+    auto spec = ParseRateLimit(cfg.rate_limits ? *limit_specs[i] : "off");
+    if (!spec.ok()) return fail(spec.error().message);
+    limits[i] = std::make_unique<ops::RateLimiter>(ops::RateLimit{spec->first, spec->second});
+  }
   webhooks::DispatcherOptions wopts;
+  wopts.on_attempt = [&metrics](const char* result) {
+    metrics.Count("connecthub_webhook_deliveries_total", std::string("result=\"") + result + "\"");
+  };
   wopts.allow_private = cfg.webhook_allow_private;
   wopts.timeout_ms = cfg.webhook_timeout_ms;
   if (!cfg.webhook_retry_schedule.empty()) {
@@ -116,6 +129,10 @@ int Serve(Config cfg) {
   webhooks::Dispatcher dispatcher(**store, keyring, *outbound, clock, wopts);
   AppContext ctx{**store, *catalog, keyring, clock, settings, *outbound};
   ctx.on_account_change = [&dispatcher] { dispatcher.Notify(); };
+  ctx.metrics = &metrics;
+  ctx.api_key_limit = limits[0].get();
+  ctx.hub_token_limit = limits[1].get();
+  ctx.client_limit = limits[2].get();
   http::Router router(clock);
   AddAllRoutes(router, ctx);
 
@@ -125,6 +142,9 @@ int Serve(Config cfg) {
   opts.io_threads = cfg.io_threads;
   opts.worker_threads = cfg.worker_threads;
   opts.body_limit = cfg.body_limit;
+  opts.on_request = [&metrics](const std::string& method, const std::string& route, int status, double seconds) {
+    metrics.ObserveRequest(method, route, status, seconds);
+  };
   http::Server server(opts, router);
   auto port = server.Listen();
   if (!port.ok()) return fail(port.error().message);
@@ -134,6 +154,7 @@ int Serve(Config cfg) {
     // Expired sessions are useless after a day (kept that long to explain "expired" vs "unknown").
     if (now - last_cleanup > 10 * 60 * 1000) {
       last_cleanup = now;
+      for (auto& l : limits) l->Sweep(now);
       auto n = ctx.store.DeleteExpiredSessions(now - 24 * 3600 * 1000);
       if (n.ok() && *n > 0) spdlog::info("removed {} expired connect session(s)", *n);
     }
@@ -188,6 +209,12 @@ int main(int argc, char** argv) {
       ->envname("CONNECTHUB_BODY_LIMIT")->capture_default_str();
   serve->add_option("--webhook-timeout-ms", cfg.webhook_timeout_ms, "Timeout of one webhook delivery attempt")
       ->envname("CONNECTHUB_WEBHOOK_TIMEOUT_MS")->capture_default_str();
+  serve->add_option("--rate-limit-api-key", cfg.rate_limit_api_key, "Per API key: REQUESTS_PER_SECOND:BURST, or off")
+      ->envname("CONNECTHUB_RATE_LIMIT_API_KEY")->capture_default_str();
+  serve->add_option("--rate-limit-hub-token", cfg.rate_limit_hub_token, "Per hub session token: RPS:BURST, or off")
+      ->envname("CONNECTHUB_RATE_LIMIT_HUB_TOKEN")->capture_default_str();
+  serve->add_option("--rate-limit-client", cfg.rate_limit_client, "Per client address on /hub/* and /link: RPS:BURST, or off")
+      ->envname("CONNECTHUB_RATE_LIMIT_CLIENT")->capture_default_str();
   serve->add_option("--verify-timeout-ms", cfg.verify_timeout_ms, "Timeout of a credential check against a provider")
       ->envname("CONNECTHUB_VERIFY_TIMEOUT_MS")->capture_default_str();
   serve->footer(
@@ -195,7 +222,8 @@ int main(int argc, char** argv) {
       "CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS (comma-separated) are still read during a rotation; "
       "CONNECTHUB_ENV=production; CONNECTHUB_VERIFY_ALLOW_PRIVATE=1 lets credential checks reach private addresses "
       "and CONNECTHUB_WEBHOOK_ALLOW_PRIVATE=1 lets webhooks target them (development and tests only); "
-      "CONNECTHUB_WEBHOOK_RETRY_SCHEDULE overrides the retry delays (e.g. 5s,30s,2m).");
+      "CONNECTHUB_WEBHOOK_RETRY_SCHEDULE overrides the retry delays (e.g. 5s,30s,2m); "
+      "CONNECTHUB_RATE_LIMITS=off turns every rate limit off (benchmarks, tests).");
   serve->callback([&] {
     ApplyEnvironment(cfg);
     if (cfg.public_url.empty()) cfg.public_url = "http://" + cfg.listen;
@@ -368,6 +396,16 @@ int main(int argc, char** argv) {
   kgen->callback([&] {
     std::cout << crypto::RandomKeyHex() << "\n";
     std::exit(0);
+  });
+
+  auto* krotate = ekeys->add_subcommand(
+      "rotate",
+      "Re-encrypt all credentials and webhook secrets with CONNECTHUB_ENCRYPTION_KEY, reading old ciphertext with "
+      "CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS. Safe while servers run (give them both variables first).");
+  add_db(krotate);
+  add_json(krotate);
+  krotate->callback([&] {
+    with_keyring([&](Store& s, crypto::Keyring& ring) { return Emit(admin::RotateKeys(s, ring), json); });
   });
 
   CLI11_PARSE(app, argc, argv);

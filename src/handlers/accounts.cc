@@ -199,6 +199,7 @@ void AddAccountRoutes(http::Router& r, AppContext& ctx) {
     auto updated = ctx.store.UpdateAccount(project.id, req.Param("id"), mutate, event);
     if (!updated.ok() && updated.code() == ErrorCode::kNotFound) return NotFound("Account not found");
     CH_TRY(Account a, std::move(updated));
+    ctx.Count("connecthub_accounts_updated_total");
     ctx.on_account_change();
     return http::JsonResponse(200, ctx.AccountJson(a));
   });
@@ -209,6 +210,7 @@ void AddAccountRoutes(http::Router& r, AppContext& ctx) {
     auto deleted = ctx.store.DeleteAccount(project.id, req.Param("id"), event);
     if (!deleted.ok() && deleted.code() == ErrorCode::kNotFound) return NotFound("Account not found");
     CH_TRY(Account a, std::move(deleted));
+    ctx.Count("connecthub_accounts_deleted_total");
     ctx.on_account_change();
     return http::JsonResponse(200, ctx.AccountJson(a));
   });

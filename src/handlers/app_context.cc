@@ -9,16 +9,33 @@
 namespace connecthub {
 namespace bj = boost::json;
 
+std::string CredentialsAad(std::string_view project_id, std::string_view account_id) {
+  return "connecthub/credentials/v1/" + std::string(project_id) + "/" + std::string(account_id);
+}
+
 namespace {
-std::string Aad(const Account& a) { return "connecthub/credentials/v1/" + a.project_id + "/" + a.id; }
+std::string Aad(const Account& a) { return CredentialsAad(a.project_id, a.id); }
 }  // namespace
+
+Status AppContext::CheckRate(ops::RateLimiter* limiter, std::string_view key, std::string_view what) const {
+  if (!limiter) return OkStatus();
+  const int wait = limiter->Acquire(key, Now());
+  if (wait == 0) return OkStatus();
+  Count("connecthub_rate_limited_total", "limit=\"" + std::string(what) + "\"");
+  Error e = MakeError(ErrorCode::kRateLimited, "Too many requests; retry in " + std::to_string(wait) + " s");
+  e.extra["retry_after"] = wait;
+  return e;
+}
 
 Result<Project> AppContext::AuthenticateApiKey(const http::Request& req) const {
   auto header = req.Header("authorization");
   if (header.empty()) return Unauthenticated("Missing API key: use HTTP Basic auth with the API key as the username");
   auto key = http::ParseBasicApiKey(header);
   if (!key) return Unauthenticated("Invalid authorization: use HTTP Basic auth with the API key as the username");
-  auto project = store.FindProjectByApiKeyHash(crypto::TokenHash(*key));
+  const std::string hash = crypto::TokenHash(*key);
+  // Limited before the lookup, so guessing keys is limited too.
+  CH_TRY_STATUS(CheckRate(api_key_limit, hash, "api_key"));
+  auto project = store.FindProjectByApiKeyHash(hash);
   if (!project.ok()) {
     if (project.code() == ErrorCode::kNotFound) return Unauthenticated("Invalid API key");
     return std::move(project).error();
@@ -31,6 +48,7 @@ Result<ConnectSession> AppContext::AuthenticateHubToken(const http::Request& req
   if (token.empty()) return Unauthenticated("Missing x-hub-session-token header");
   if (!http::LooksLikeToken(token)) return Unauthenticated("This link is not valid.");
   const std::string hash = crypto::TokenHash(token);
+  CH_TRY_STATUS(CheckRate(hub_token_limit, hash, "hub_token"));
   auto session = store.FindSessionByTokenHash(hash);
   if (!session.ok()) {
     if (session.code() == ErrorCode::kNotFound) return Unauthenticated("This link is not valid.");

@@ -14,6 +14,8 @@
 #include "crypto/crypto.h"
 #include "http/message.h"
 #include "http/outbound.h"
+#include "ops/metrics.h"
+#include "ops/rate_limiter.h"
 #include "providers/catalog.h"
 #include "store/store.h"
 
@@ -36,6 +38,17 @@ struct AppContext {
   http::OutboundClient& outbound;
   // Called after an account change commits, to deliver its webhook events promptly.
   std::function<void()> on_account_change = [] {};
+  // Optional (null in some tests): metrics and rate limits.
+  ops::Metrics* metrics = nullptr;
+  ops::RateLimiter* api_key_limit = nullptr;  // per API key
+  ops::RateLimiter* hub_token_limit = nullptr;  // per hub session token
+  ops::RateLimiter* client_limit = nullptr;   // per client address, on browser-facing routes
+
+  void Count(const std::string& name, const std::string& labels = "") const {
+    if (metrics) metrics->Count(name, labels);
+  }
+  // kRateLimited (429 with Retry-After) when `limiter` refuses `key`.
+  Status CheckRate(ops::RateLimiter* limiter, std::string_view key, std::string_view what) const;
 
   TimeMs Now() const { return clock.NowMs(); }
 
@@ -57,6 +70,9 @@ struct AppContext {
   boost::json::object SessionJson(const ConnectSession& s) const;
   boost::json::object AccountJson(const Account& a) const;
 };
+
+// Additional data bound into each credentials ciphertext: it cannot be decrypted as another row's.
+std::string CredentialsAad(std::string_view project_id, std::string_view account_id);
 
 // Requires a JSON content type (415 otherwise) and a JSON object body (400 otherwise).
 Result<boost::json::object> ReadJsonBody(const http::Request& req);

@@ -53,6 +53,7 @@ void AddConnectSessionRoutes(http::Router& r, AppContext& ctx) {
     CH_TRY_STATUS(CheckAgainstProject(ctx, project, sr));
     std::string token = crypto::RandomToken("cst_");
     CH_TRY(ConnectSession s, ctx.store.CreateSession(MakeSession(sr, project, crypto::TokenHash(token), ctx.Now())));
+    ctx.Count("connecthub_connect_sessions_created_total");
     bj::object out = ctx.SessionJson(s);
     out["auth_link_url"] = AuthLinkUrl(ctx, token);
     out["token"] = std::move(token);

@@ -15,6 +15,9 @@ void AddAccountRoutes(http::Router& r, AppContext& ctx);
 void AddPageRoutes(http::Router& r, AppContext& ctx);
 // CSP frame-ancestors value for a project's allowed origins ("*" when none are set).
 std::string FrameAncestors(const std::vector<std::string>& origins);
+// GET /openapi.json, and the (method, path) pairs it documents.
+void AddOpenApiRoute(http::Router& r, AppContext& ctx);
+std::vector<std::pair<std::string, std::string>> DocumentedRoutes();
 // Every route of the public API and pages.
 void AddAllRoutes(http::Router& r, AppContext& ctx);
 

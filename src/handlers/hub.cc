@@ -131,6 +131,7 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     CH_TRY(Submission sub, ReadSubmission(req));
     CH_TRY(auto found, FindAllowedIntegration(ctx, s, sub.integration_id));
     CH_TRY(Completion c, CompleteHubSession(ctx, s, found, sub.credentials, std::nullopt));
+    ctx.Count(c.created ? "connecthub_accounts_linked_total" : "connecthub_accounts_updated_total");
     ctx.on_account_change();
     return http::JsonResponse(c.created ? 201 : 200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
   });
@@ -162,6 +163,7 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     CH_TRY(auto found, FindAllowedIntegration(ctx, s, sub.integration_id));
     if (found.provider->key != a.provider) return InvalidArgument("integration_id does not match this account's provider");
     CH_TRY(Completion c, CompleteHubSession(ctx, s, found, sub.credentials, a.id));
+    ctx.Count("connecthub_accounts_updated_total");
     ctx.on_account_change();
     return http::JsonResponse(200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
   });

@@ -38,6 +38,10 @@ Response ErrorResponse(const Error& e, TimeMs now) {
   body["timestamp"] = FormatIso(now);
   Response r = JsonResponse(status, body);
   if (status == 503) r.SetHeader("Retry-After", "1");
+  if (status == 429) {
+    auto it = e.extra.find("retry_after");
+    r.SetHeader("Retry-After", it != e.extra.end() && it->value().is_int64() ? std::to_string(it->value().get_int64()) : "1");
+  }
   return r;
 }
 

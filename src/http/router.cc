@@ -97,7 +97,8 @@ Response Router::Dispatch(Request& req) const {
   }
   Response res;
   try {
-    Result<Response> out = route->handler(req);
+    Status admitted = guard_ ? guard_(req) : OkStatus();
+    Result<Response> out = admitted.ok() ? route->handler(req) : Result<Response>(std::move(admitted).error());
     if (out.ok()) {
       res = std::move(out).value();
     } else {

@@ -28,6 +28,8 @@ class Router {
   explicit Router(const Clock& clock) : clock_(clock) {}
 
   void Add(std::string method, std::string pattern, Handler h, bool blocking = true);
+  // Runs before every matched handler (e.g. per-client rate limits); an error answers instead.
+  void SetGuard(std::function<Status(const Request&)> guard) { guard_ = std::move(guard); }
 
   // Finds the route for the request, filling req.params and req.route; nullptr with `status` 404 or
   // 405 (and `allow`) when none matches, or 400 for an unparseable path.
@@ -44,6 +46,7 @@ class Router {
  private:
   const Clock& clock_;
   std::vector<Route> routes_;
+  std::function<Status(const Request&)> guard_;
 };
 
 }  // namespace connecthub::http

@@ -112,7 +112,16 @@ struct Server::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
       parser.body_limit(opts.body_limit);
-      stream.expires_after(buf.size() == 0 ? opts.idle_timeout : opts.read_timeout);
+      if (buf.size() == 0) {
+        // Idle keep-alive: wait up to idle_timeout for the first byte; once a request has started,
+        // all of its header must arrive within read_timeout (so a trickling header cannot hold the
+        // connection for long).
+        stream.expires_after(opts.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buf.prepare(16 * 1024), kNoThrow);
+        if (ec) break;
+        buf.commit(n);
+      }
+      stream.expires_after(opts.read_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buf, parser, kNoThrow);
       if (ec == bhttp::error::header_limit) {
         co_await Reject(stream, 431, "Request headers are too large");
@@ -123,12 +132,33 @@ struct Server::Impl {
         break;
       }
       if (ec) {
-        // A clean close, a timeout while idle, or garbage: answer garbage with 400 if anything came in.
+        // A clean close or a timeout (the socket is already closed then), or garbage: answer it with 400.
         if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::operation_aborted &&
-            ec != asio::error::connection_reset && ec != asio::error::eof && n > 0) {
+            ec != asio::error::connection_reset && ec != asio::error::eof) {
           co_await Reject(stream, 400, "Malformed HTTP request");
         }
         break;
+      }
+      // Beast enforces header_limit only while a header is still arriving; one that came whole in the
+      // first read is measured here.
+      {
+        size_t header_bytes = parser.get().target().size() + 16;
+        for (const auto& f : parser.get()) header_bytes += f.name_string().size() + f.value().size() + 4;
+        if (header_bytes > opts.header_limit) {
+          co_await Reject(stream, 431, "Request headers are too large");
+          break;
+        }
+      }
+      // Request smuggling guard (RFC 9112 section 6.3): a Transfer-Encoding whose final coding is not
+      // chunked leaves the body length unknowable; answer 400 and close rather than guess.
+      if (auto te = parser.get()[bhttp::field::transfer_encoding]; !te.empty()) {
+        std::string v(te);
+        for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        v.erase(std::remove_if(v.begin(), v.end(), [](char c) { return c == ' ' || c == '\t'; }), v.end());
+        if (v != "chunked") {
+          co_await Reject(stream, 400, "Unsupported Transfer-Encoding");
+          break;
+        }
       }
       if (!parser.is_done()) {
         stream.expires_after(opts.read_timeout);
@@ -138,11 +168,10 @@ struct Server::Impl {
           break;
         }
         if (ec2) {
+          // On a timeout the stream has closed the socket: a slow body just ends the connection.
           if (ec2 != beast::error::timeout && ec2 != bhttp::error::end_of_stream && ec2 != asio::error::eof &&
               ec2 != asio::error::connection_reset) {
             co_await Reject(stream, 400, "Malformed HTTP request body");
-          } else if (ec2 == beast::error::timeout) {
-            co_await Reject(stream, 408, "Request body was not received in time");
           }
           break;
         }
@@ -175,6 +204,7 @@ struct Server::Impl {
       // One line per request. Never the target (query strings and ids may carry tokens), never headers.
       spdlog::info("request method={} route={} status={} duration_ms={:.2f} request_id={}", req.method,
                    req.route.empty() ? "-" : req.route, res.status, ms, req.request_id);
+      if (opts.on_request) opts.on_request(req.method, req.route.empty() ? "-" : req.route, res.status, ms / 1000.0);
       --in_flight;
       if (!ok || !keep_alive) break;
     }
@@ -187,7 +217,11 @@ struct Server::Impl {
       auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
       if (ec) {
         if (!acceptor.is_open()) co_return;
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        // E.g. EMFILE: keep serving the connections we have, and back off instead of spinning on a
+        // queue of connections we cannot take yet.
+        asio::steady_timer pause(ioc, std::chrono::milliseconds(100));
+        co_await pause.async_wait(kNoThrow);
+        continue;
       }
       if (connections.load() >= opts.max_connections) {
         beast::error_code ignored;

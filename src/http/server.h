@@ -23,6 +23,8 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};                // keep-alive connection with no request
   std::chrono::seconds shutdown_grace{15};              // in-flight requests may finish within this
   size_t max_connections = 10000;                       // beyond this new connections are closed at once
+  // Called after each response is written (metrics). Must be cheap and thread-safe.
+  std::function<void(const std::string& method, const std::string& route, int status, double seconds)> on_request;
 };
 
 class Server {

@@ -90,6 +90,11 @@ void Dispatcher::Attempt(const Delivery& d) {
       out.next_attempt_at = out.now;
       spdlog::warn("webhooks: delivery {} to endpoint {} failed after {} attempts", d.id, d.endpoint_id, d.attempts + 1);
     }
+    if (opts_.on_attempt) {
+      opts_.on_attempt(out.status == DeliveryStatus::kDelivered ? "delivered"
+                       : out.status == DeliveryStatus::kFailed  ? "failed"
+                                                                : "retry");
+    }
     if (Status st = store_.FinishDelivery(d.id, out); !st.ok()) {
       spdlog::warn("webhooks: cannot record delivery {}: {}", d.id, st.error().message);
     }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -25,6 +26,7 @@ struct DispatcherOptions {
   int batch = 64;                             // deliveries claimed per round
   int parallel = 8;                           // attempts in flight at once
   std::chrono::milliseconds poll{1000};       // how often to look for due deliveries without a nudge
+  std::function<void(const char* result)> on_attempt;  // metrics: "delivered", "retry" or "failed"
 };
 
 class Dispatcher {

@@ -318,11 +318,19 @@ Delivery ReadDelivery(const Stmt& s) {
   return d;
 }
 
+bool SameReasons(const std::vector<StatusReason>& a, const std::vector<StatusReason>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].code != b[i].code || a[i].description != b[i].description || a[i].timestamp != b[i].timestamp) return false;
+  }
+  return true;
+}
+
 bool SameRow(const Account& a, const Account& b) {
   return a.provider == b.provider && a.integration_id == b.integration_id && a.origin_owner_id == b.origin_owner_id &&
          a.origin_owner_name == b.origin_owner_name && a.origin_username == b.origin_username && a.label == b.label &&
          a.metadata_json == b.metadata_json && a.type == b.type && a.status == b.status &&
-         a.status_reasons.size() == b.status_reasons.size() && a.multiple == b.multiple &&
+         SameReasons(a.status_reasons, b.status_reasons) && a.multiple == b.multiple &&
          a.credentials_ciphertext == b.credentials_ciphertext;
 }
 
