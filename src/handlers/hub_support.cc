@@ -42,6 +42,15 @@ Result<AllowedIntegration> FindAllowedIntegration(const AppContext& ctx, const C
 }
 
 Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const ConnectSession& s) {
+  if (s.account_id) {
+    // An account deleted since the session was made has nothing to edit.
+    auto a = ctx.store.FindAccount(s.project_id, *s.account_id);
+    if (!a.ok()) {
+      if (a.code() == ErrorCode::kNotFound) return std::optional<std::string>();
+      return std::move(a).error();
+    }
+    return std::optional<std::string>(a->id);
+  }
   std::vector<Account> existing;
   if (s.provider && !s.account_id) {
     CH_TRY(existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, *s.provider));
@@ -56,6 +65,9 @@ Result<Account> HubEditableAccount(const AppContext& ctx, const ConnectSession& 
     if (a.code() == ErrorCode::kNotFound) return denied;
     return std::move(a).error();
   }
+  // The account's integration must still be enabled, as for completing.
+  CH_TRY(auto allowed, AllowedIntegrations(ctx, s));
+  if (!allowed.count(a->provider)) return denied;
   if (s.account_id) {
     if (*s.account_id != a->id) return denied;
     return a;
@@ -66,8 +78,6 @@ Result<Account> HubEditableAccount(const AppContext& ctx, const ConnectSession& 
   CH_TRY(auto existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, a->provider));
   CH_TRY(UpsertDecision d, DecideUpsert(s, a->provider, existing, nullptr));
   if (d.action != UpsertAction::kUpdate || d.account_id != a->id) return denied;
-  CH_TRY(auto allowed, AllowedIntegrations(ctx, s));
-  if (!allowed.count(a->provider)) return denied;
   return a;
 }
 
