@@ -69,6 +69,46 @@ void SetupLogging() {
   spdlog::flush_on(spdlog::level::info);
 }
 
+// Applies `name = value` lines to the options of `cmd` that neither a flag nor an environment
+// variable has set. Unknown names are errors (a typo would otherwise be silently ignored).
+Status ApplyConfigFile(CLI::App& cmd, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("cannot read config file " + path);
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    auto trim = [](std::string s) {
+      size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == '[') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) return InvalidArgument(path + ":" + std::to_string(lineno) + ": expected name = value");
+    std::string name = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    CLI::Option* opt = nullptr;
+    try {
+      opt = cmd.get_option("--" + name);
+    } catch (const CLI::OptionNotFound&) {
+      return InvalidArgument(path + ":" + std::to_string(lineno) + ": unknown option '" + name + "'");
+    }
+    if (name == "config") return InvalidArgument(path + ": a config file cannot name another");
+    if (opt->count() > 0) continue;  // a flag or an environment variable wins
+    try {
+      opt->add_result(value);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      return InvalidArgument(path + ":" + std::to_string(lineno) + ": " + name + ": " + e.what());
+    }
+  }
+  return OkStatus();
+}
+
 Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return InvalidArgument("--listen must be HOST:PORT");
@@ -192,7 +232,11 @@ int main(int argc, char** argv) {
 
   // serve
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");
-  serve->set_config("--config", "", "Read options from a file of 'name = value' lines (names as the long flags)");
+  std::string config_file;
+  serve->add_option("--config", config_file,
+                    "A file of 'name = value' lines (names as the long flags without --; # comments). "
+                    "Precedence: flags, then environment variables, then this file.")
+      ->envname("CONNECTHUB_CONFIG");
   serve->add_option("--listen", cfg.listen, "Address to listen on, HOST:PORT")->envname("CONNECTHUB_LISTEN")->capture_default_str();
   add_db(serve);
   serve->add_option("--public-url", cfg.public_url, "URL browsers use to reach this server (default http://LISTEN)")
@@ -225,6 +269,12 @@ int main(int argc, char** argv) {
       "CONNECTHUB_WEBHOOK_RETRY_SCHEDULE overrides the retry delays (e.g. 5s,30s,2m); "
       "CONNECTHUB_RATE_LIMITS=off turns every rate limit off (benchmarks, tests).");
   serve->callback([&] {
+    if (!config_file.empty()) {
+      if (Status st = ApplyConfigFile(*serve, config_file); !st.ok()) {
+        std::cerr << "error: " << st.error().message << "\n";
+        std::exit(2);
+      }
+    }
     ApplyEnvironment(cfg);
     if (cfg.public_url.empty()) cfg.public_url = "http://" + cfg.listen;
     while (!cfg.public_url.empty() && cfg.public_url.back() == '/') cfg.public_url.pop_back();
