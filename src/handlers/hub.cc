@@ -26,11 +26,15 @@ bj::object IntegrationJson(const AppContext& ctx, const ProviderDef& p, const In
                     {"logo_url", ctx.settings.public_url + "/logos/" + p.logo}};
 }
 
-bj::object ConfigJson(const AppContext& ctx, const ProviderDef& p) {
+// The credential form. When it will edit a stored account (`editing`), secret fields are prefilled
+// with the "********" placeholder by @stackone/hub: they become optional and their pattern also
+// accepts the placeholder, which the server reads as "keep the stored value".
+bj::object ConfigJson(const AppContext& ctx, const ProviderDef& p, bool editing) {
   bj::array fields;
   for (const auto& f : p.fields) {
+    const bool keep_allowed = editing && f.secret;
     bj::object o{{"key", f.key},           {"label", f.label},       {"type", f.type},
-                 {"required", f.required}, {"secret", f.secret},     {"readOnly", false},
+                 {"required", f.required && !keep_allowed}, {"secret", f.secret},     {"readOnly", false},
                  {"placeholder", f.placeholder}};
     if (!f.description.empty()) o["description"] = f.description;
     if (!f.options.empty()) {
@@ -39,7 +43,11 @@ bj::object ConfigJson(const AppContext& ctx, const ProviderDef& p) {
       o["options"] = std::move(opts);
     }
     if (!f.pattern.empty()) {
-      o["validation"] = bj::object{{"type", "html-pattern"}, {"pattern", f.pattern},
+      std::string pattern = f.pattern;
+      if (keep_allowed && pattern.size() >= 2 && pattern.front() == '^' && pattern.back() == '$') {
+        pattern = "^(?:\\*{8}|" + pattern.substr(1, pattern.size() - 2) + ")$";
+      }
+      o["validation"] = bj::object{{"type", "html-pattern"}, {"pattern", pattern},
                                    {"error", f.pattern_error.empty() ? f.label + " is not in the expected format" : f.pattern_error}};
     }
     if (f.default_value) o["value"] = *f.default_value;
@@ -92,7 +100,9 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
   r.Add("GET", "/hub/settings", [&ctx](http::Request& req) -> Result<http::Response> {
     CH_TRY(ConnectSession s, ctx.AuthenticateHubToken(req));
     bj::object out{{"enabled_features", bj::array()}};
-    CH_TRY(auto target, HubEditTarget(ctx, s));
+    // `?provider=` (our page, after the user picks one in a categories/all session) asks the rules
+    // about that provider; @stackone/hub never sends it.
+    CH_TRY(auto target, HubEditTarget(ctx, s, http::QueryFirst(req.query, "provider")));
     if (target) out["existing_account_id"] = *target;
     // Extra fields for our hosted page; @stackone/hub ignores them.
     if (!s.categories.empty()) {
@@ -120,8 +130,9 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
   r.Add("GET", "/hub/connectors/{integration_id}", [&ctx](http::Request& req) -> Result<http::Response> {
     CH_TRY(ConnectSession s, ctx.AuthenticateHubToken(req));
     CH_TRY(auto found, FindAllowedIntegration(ctx, s, req.Param("integration_id")));
+    CH_TRY(auto target, HubEditTarget(ctx, s, found.provider->key));
     return http::JsonResponse(
-        200, bj::object{{"config", ConfigJson(ctx, *found.provider)},
+        200, bj::object{{"config", ConfigJson(ctx, *found.provider, target.has_value())},
                         {"hub_settings", bj::object{{"configured_webhook_events", bj::object()},
                                                     {"project_settings", bj::object()}}}});
   });

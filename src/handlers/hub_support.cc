@@ -41,7 +41,8 @@ Result<AllowedIntegration> FindAllowedIntegration(const AppContext& ctx, const C
   return NotFound("This integration is not available for this link");
 }
 
-Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const ConnectSession& s) {
+Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const ConnectSession& s,
+                                                 const std::optional<std::string>& picked) {
   if (s.account_id) {
     // An account deleted since the session was made has nothing to edit.
     auto a = ctx.store.FindAccount(s.project_id, *s.account_id);
@@ -51,11 +52,18 @@ Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const Co
     }
     return std::optional<std::string>(a->id);
   }
-  std::vector<Account> existing;
-  if (s.provider && !s.account_id) {
-    CH_TRY(existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, *s.provider));
+  std::optional<std::string> provider = s.provider;
+  if (!provider && picked) {
+    CH_TRY(auto allowed, AllowedIntegrations(ctx, s));
+    if (!allowed.count(*picked)) return std::optional<std::string>();
+    provider = picked;
   }
-  return EditTarget(s, existing);
+  if (!provider) return std::optional<std::string>();
+  CH_TRY(auto existing, ctx.store.FindAccountsByKey(s.project_id, s.origin_owner_id, s.origin_owner_name, *provider));
+  // Decide as if the session named the provider: the same rule the completion will apply.
+  ConnectSession as_if = s;
+  as_if.provider = provider;
+  return EditTarget(as_if, existing);
 }
 
 Result<Account> HubEditableAccount(const AppContext& ctx, const ConnectSession& s, std::string_view id) {

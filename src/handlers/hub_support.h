@@ -23,8 +23,10 @@ Result<std::map<std::string, Integration>> AllowedIntegrations(const AppContext&
 // One of them by integration id; kNotFound for anything else (disabled, other project, filtered out).
 Result<AllowedIntegration> FindAllowedIntegration(const AppContext& ctx, const ConnectSession& s,
                                                   std::string_view integration_id);
-// The account the hub should open in edit mode now, if the rules already know it.
-Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const ConnectSession& s);
+// The account the hub should open in edit mode, if the rules know it: from the session alone, or, in
+// a categories/all session, once the user has picked `picked` (an allowed provider).
+Result<std::optional<std::string>> HubEditTarget(const AppContext& ctx, const ConnectSession& s,
+                                                 const std::optional<std::string>& picked = std::nullopt);
 // The account `id` if this session may read and edit it (its account_id, or the account the rules
 // chose for its key); kPermissionDenied otherwise.
 Result<Account> HubEditableAccount(const AppContext& ctx, const ConnectSession& s, std::string_view id);
