@@ -20,7 +20,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
       nodejs npm)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(libpq-dev postgresql chromium wrk curl clang libclang-rt-14-dev)
+  pkgs+=(libpq-dev postgresql chromium wrk curl clang libclang-rt-14-dev python3)
 fi
 
 missing=()

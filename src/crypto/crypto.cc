@@ -25,7 +25,18 @@ std::string RandomId(std::string_view prefix, size_t chars) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string out(prefix);
   out.reserve(prefix.size() + chars);
-  for (size_t i = 0; i < chars; ++i) out.push_back(kAlphabet[randombytes_uniform(36)]);
+  // One randombytes_buf per batch, not a randombytes_uniform (a getrandom system call) per character.
+  // Bytes from 252 up are dropped so that byte % 36 stays uniform (252 = 7 * 36).
+  unsigned char buf[64];
+  while (out.size() < prefix.size() + chars) {
+    randombytes_buf(buf, sizeof buf);
+    for (unsigned char b : buf) {
+      if (b >= 252) continue;
+      out.push_back(kAlphabet[b % 36]);
+      if (out.size() == prefix.size() + chars) break;
+    }
+  }
+  sodium_memzero(buf, sizeof buf);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "core/connect_session.h"
 #include "store/sqlite/sqlite_db.h"
@@ -205,9 +206,11 @@ Result<std::optional<Account>> QueryAccount(Db& db, std::string_view project_id,
 
 Result<std::vector<Account>> QueryByKey(Db& db, std::string_view project_id, std::string_view owner_id,
                                         std::string_view owner_name, std::string_view provider) {
+  // `+provider` keeps the planner on accounts_owner: left to itself it picks accounts_provider, which
+  // scans every account of the provider in the project (one completion got slower with each account).
   CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kAccountCols +
                               " FROM accounts WHERE project_id = ? AND origin_owner_id = ? AND origin_owner_name = ? "
-                              "AND provider = ? ORDER BY seq"));
+                              "AND +provider = ? ORDER BY seq"));
   s->Bind(1, project_id).Bind(2, owner_id).Bind(3, owner_name).Bind(4, provider);
   std::vector<Account> out;
   for (;;) {
@@ -255,9 +258,11 @@ Status InsertEvent(Db& db, const std::optional<OutboxEvent>& e) {
                        "INSERT INTO webhook_deliveries (message_id, project_id, endpoint_id, account_id, event_type, "
                        "payload, status, attempts, next_attempt_at, created_at, updated_at) "
                        "SELECT 'msg_' || lower(hex(randomblob(16))), ?1, id, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5 "
-                       "FROM webhook_endpoints WHERE project_id = ?1 AND events LIKE ?6"));
+                       "FROM webhook_endpoints WHERE project_id = ?1 AND instr(events, ?6) > 0"));
   s->Bind(1, e->project_id).Bind(2, e->account_id).Bind(3, e->type).Bind(4, e->payload_json).Bind(5, e->created_at);
-  s->Bind(6, "%," + e->type + ",%");
+  // instr, not LIKE: binding a LIKE pattern expires the statement (SQLite re-plans it for the LIKE
+  // optimization), so every account change re-parsed this INSERT ... SELECT on the writer thread.
+  s->Bind(6, "," + e->type + ",");
   return s->Run();
 }
 
@@ -345,6 +350,12 @@ class SqliteStore final : public Store {
     }
     cv_.notify_all();
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard lk(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_all();
+    if (ckpt_thread_.joinable()) ckpt_thread_.join();
   }
 
   Status Open() {
@@ -356,6 +367,17 @@ class SqliteStore final : public Store {
     // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit durable
     // across power loss, and group commit keeps that affordable.
     CH_TRY_STATUS(writer_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    // Checkpoints run on their own connection and thread (CheckpointLoop): SQLite's automatic one would
+    // copy the WAL back into the database, and fsync it, inside the commit that crosses the threshold,
+    // holding every queued write behind it. This hook replaces the automatic checkpoint.
+    sqlite3_wal_hook(
+        writer_.raw(),
+        [](void* self, sqlite3*, const char*, int frames) -> int {
+          if (frames >= kCheckpointFrames) static_cast<SqliteStore*>(self)->WantCheckpoint();
+          return SQLITE_OK;
+        },
+        this);
+    ckpt_thread_ = std::thread([this] { CheckpointLoop(); });
     writer_thread_ = std::thread([this] { WriterLoop(); });
     return OkStatus();
   }
@@ -837,6 +859,7 @@ class SqliteStore final : public Store {
   };
   static constexpr size_t kMaxBatch = 256;
   static constexpr size_t kMaxReaders = 16;
+  static constexpr int kCheckpointFrames = 1000;  // SQLite's default auto-checkpoint threshold (pages)
 
   // Queues `fn` for the writer thread and waits until its batch has committed (or failed).
   Status Write(std::function<Status(Db&)> fn) {
@@ -868,7 +891,37 @@ class SqliteStore final : public Store {
     return st;
   }
 
+  void WantCheckpoint() {
+    {
+      std::lock_guard lk(ckpt_mu_);
+      ckpt_wanted_ = true;
+    }
+    ckpt_cv_.notify_one();
+  }
+
+  // PASSIVE checkpoints never block the writer or readers; they copy what no reader still needs.
+  void CheckpointLoop() {
+    Db db;
+    if (!db.Open(path_, false).ok() || !db.Exec("PRAGMA synchronous=FULL;").ok()) return;
+    for (;;) {
+      {
+        std::unique_lock lk(ckpt_mu_);
+        ckpt_cv_.wait(lk, [&] { return ckpt_stop_ || ckpt_wanted_; });
+        if (ckpt_stop_) return;
+        ckpt_wanted_ = false;
+      }
+      int log_frames = 0, copied = 0;
+      int rc = sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("store: checkpoint failed: {}", sqlite3_errstr(rc));
+    }
+  }
+
   void WriterLoop() {
+    // Transaction control as prepared statements: parsed once, not on every write.
+    auto tx = [this](const char* sql) -> Status {
+      CH_TRY(Stmt * s, writer_.Prepare(sql));
+      return s->Run();
+    };
     std::vector<Task> batch;
     for (;;) {
       {
@@ -880,7 +933,7 @@ class SqliteStore final : public Store {
           queue_.pop_front();
         }
       }
-      Status begin = writer_.Exec("BEGIN IMMEDIATE");
+      Status begin = tx("BEGIN IMMEDIATE");
       if (!begin.ok()) {
         for (auto& t : batch) t.done.set_value(begin);
         batch.clear();
@@ -890,19 +943,19 @@ class SqliteStore final : public Store {
       results.reserve(batch.size());
       for (auto& t : batch) {
         // A savepoint per write: one write's failure rolls back only that write.
-        Status sp = writer_.Exec("SAVEPOINT w");
+        Status sp = tx("SAVEPOINT w");
         Status st = sp.ok() ? RunGuarded(t.fn, writer_) : sp;
         if (st.ok()) {
-          st = writer_.Exec("RELEASE w");
+          st = tx("RELEASE w");
         } else if (sp.ok()) {
-          (void)writer_.Exec("ROLLBACK TO w");
-          (void)writer_.Exec("RELEASE w");
+          (void)tx("ROLLBACK TO w");
+          (void)tx("RELEASE w");
         }
         results.push_back(std::move(st));
       }
-      Status commit = writer_.Exec("COMMIT");
+      Status commit = tx("COMMIT");
       if (!commit.ok()) {
-        (void)writer_.Exec("ROLLBACK");
+        (void)tx("ROLLBACK");
         spdlog::error("store: commit failed: {}", commit.error().message);
         for (auto& t : batch) t.done.set_value(Unavailable("the database could not commit; nothing was saved"));
       } else {
@@ -956,6 +1009,11 @@ class SqliteStore final : public Store {
   std::string path_;
   Db writer_;
   std::thread writer_thread_;
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_wanted_ = false;
+  bool ckpt_stop_ = false;
+  std::thread ckpt_thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;

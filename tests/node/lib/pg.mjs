@@ -1,7 +1,10 @@
 // PostgreSQL helpers for the Node suites: a fresh database per run on the cluster named by
 // CONNECTHUB_TEST_PG_URL (scripts/pg.sh start DIR prints one; scripts/test.sh exports it), psql
-// queries, and server processes started against a given database URL (harness.mjs's startServer
-// always uses a private SQLite file). Needs `psql` (postgresql-client) on PATH.
+// queries, server processes started against a given database URL (harness.mjs's startServer always
+// uses a private SQLite file), plus the admin CLI and raw HTTP. Deliberately does not import
+// harness.mjs: that loads the StackOne SDK, which takes seconds on a busy machine and is not needed
+// here. Same environment as harness.mjs (CONNECTHUB_BIN, CONNECTHUB_TEST_LOGS, CONNECTHUB_TEST_KEEP).
+// Needs `psql` (postgresql-client) on PATH.
 
 import { spawn, execFile } from "node:child_process";
 import { once } from "node:events";
@@ -10,10 +13,69 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { binPath, TEST_ENCRYPTION_KEY, READY_TIMEOUT_MS, STOP_TIMEOUT_MS, sleep } from "./harness.mjs";
 
 const execFileP = promisify(execFile);
+const TESTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** The same fixed test key as harness.mjs (never use outside tests). */
+const TEST_ENCRYPTION_KEY = "7465737420656e6372797074696f6e206b657920666f7220636f6e6e65637468";
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Absolute path of the binary under test ($CONNECTHUB_BIN, default <repo>/build/connecthub). */
+export function binPath() {
+  const fromEnv = process.env.CONNECTHUB_BIN;
+  return fromEnv ? path.resolve(TESTS_DIR, fromEnv) : path.resolve(TESTS_DIR, "../../build/connecthub");
+}
+
+function serverEnv(extra = {}) {
+  return {
+    ...process.env,
+    CONNECTHUB_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    CONNECTHUB_RATE_LIMITS: "off",
+    ...extra,
+  };
+}
+
+/**
+ * Runs `connecthub <args...> --database <database>`; resolves {code, stdout, stderr, json}
+ * (json: stdout parsed, when --json was given and it parses).
+ */
+export async function cli(args, { database, env = {}, timeoutMs = 30_000 } = {}) {
+  const argv = [...args];
+  if (database) argv.push("--database", database);
+  try {
+    const { stdout, stderr } = await execFileP(binPath(), argv, { env: serverEnv(env), timeout: timeoutMs });
+    let json;
+    try { json = args.includes("--json") ? JSON.parse(stdout) : undefined; } catch { /* not JSON */ }
+    return { code: 0, stdout, stderr, json };
+  } catch (e) {
+    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? e.message, json: undefined };
+  }
+}
+
+/**
+ * Raw HTTP via fetch. body: object → JSON; auth: API key → Basic; headers as given.
+ * Resolves {status, headers, json, text}; rejects when the server does not answer.
+ */
+export async function http(server, method, urlPath, { headers = {}, body, auth, timeoutMs = 30_000 } = {}) {
+  const h = { ...headers };
+  if (auth !== undefined) h.authorization = "Basic " + Buffer.from(`${auth}:`, "utf8").toString("base64");
+  if (body !== undefined) h["content-type"] = "application/json";
+  const res = await fetch(server.url + urlPath, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: Object.fromEntries(res.headers), json, text };
+}
 
 /** The cluster URL from CONNECTHUB_TEST_PG_URL, or undefined. */
 export function pgUrl() {
@@ -83,12 +145,7 @@ export async function startServerOn(database, { env = {}, args = [], readyTimeou
     "--data-dir", dataDir, ...args];
   const child = spawn(bin, argv, {
     cwd: dataDir,
-    env: {
-      ...process.env,
-      CONNECTHUB_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      CONNECTHUB_RATE_LIMITS: "off",
-      ...env,
-    },
+    env: serverEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   live.add(child);
@@ -119,7 +176,12 @@ export async function startServerOn(database, { env = {}, args = [], readyTimeou
     async stop() {
       if (!state.exited) {
         child.kill("SIGTERM");
-        const t = await Promise.race([exitPromise, sleep(STOP_TIMEOUT_MS).then(() => "timeout")]);
+        let timer;
+        const t = await Promise.race([
+          exitPromise,
+          new Promise((r) => { timer = setTimeout(() => r("timeout"), STOP_TIMEOUT_MS); }),
+        ]);
+        clearTimeout(timer);
         if (t === "timeout") {
           child.kill("SIGKILL");
           await exitPromise;
