@@ -96,6 +96,12 @@ Status LoadKeyring(const Config& c, crypto::Keyring& ring, std::string& note) {
   if (env && *env) {
     current = Trim(env);
     note = "encryption key from CONNECTHUB_ENCRYPTION_KEY";
+  } else if (c.database_url.rfind("postgres", 0) == 0) {
+    // Instances sharing a database must share the key; a per-instance key file would make each
+    // instance unable to read credentials the others stored.
+    return InvalidArgument(
+        "with PostgreSQL every instance needs the same CONNECTHUB_ENCRYPTION_KEY (64 hex characters); "
+        "generate one with: connecthub keys generate");
   } else if (c.production) {
     return InvalidArgument(
         "refusing to start in production without CONNECTHUB_ENCRYPTION_KEY (32 bytes as 64 hex characters); "

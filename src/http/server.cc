@@ -274,14 +274,16 @@ void Server::Stop() {
 void Server::Run() {
   Impl& s = *impl_;
   asio::co_spawn(s.ioc, s.Accept(), asio::detached);
-  auto drain = [&s]() {
+  // The timer loops below re-arm themselves through a std::function that captures its own
+  // shared_ptr; the cycles are broken at the end of Run so nothing is leaked.
+  auto poll = std::make_shared<std::function<void()>>();
+  auto drain = [&s, poll]() {
     if (s.draining.exchange(true)) return;
     spdlog::info("shutting down: no new connections; finishing {} in-flight request(s)", s.in_flight.load());
     beast::error_code ec;
     s.acceptor.close(ec);
     auto deadline = std::chrono::steady_clock::now() + s.opts.shutdown_grace;
     auto timer = std::make_shared<asio::steady_timer>(s.ioc);
-    auto poll = std::make_shared<std::function<void()>>();
     *poll = [&s, timer, poll, deadline]() {
       if (s.in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
         s.ioc.stop();
@@ -320,6 +322,8 @@ void Server::Run() {
   for (int i = 1; i < s.opts.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
+  *poll = nullptr;
+  *tick_loop = nullptr;
   // Let a background task that is still running finish before the store goes away.
   s.workers.wait();
 }
