@@ -14,7 +14,9 @@ namespace bj = boost::json;
 namespace {
 
 // A validating pass with boost::json::basic_parser that tracks object keys per nesting level to
-// refuse duplicate keys; the DOM parser silently keeps one of them.
+// refuse duplicate keys (the DOM parser silently keeps one of them), and refuses numbers a double
+// cannot hold: Boost.JSON reads 1e400 as infinity and 0e400 as NaN, and would write them back as the
+// non-JSON words Infinity and NaN, so such a value could be stored but never read again.
 struct DupKeyHandler {
   static constexpr std::size_t max_object_size = std::size_t(-1);
   static constexpr std::size_t max_array_size = std::size_t(-1);
@@ -26,6 +28,7 @@ struct DupKeyHandler {
   std::string key_buf;
   bool duplicate = false;
   std::string duplicate_key;
+  bool nonfinite = false;
 
   bool on_document_begin(bj::error_code&) { return true; }
   bool on_document_end(bj::error_code&) { return true; }
@@ -72,14 +75,19 @@ struct DupKeyHandler {
   bool on_number_part(bj::string_view, bj::error_code&) { return true; }
   bool on_int64(int64_t, bj::string_view, bj::error_code&) { return true; }
   bool on_uint64(uint64_t, bj::string_view, bj::error_code&) { return true; }
-  bool on_double(double, bj::string_view, bj::error_code&) { return true; }
+  bool on_double(double d, bj::string_view, bj::error_code& ec) {
+    if (std::isfinite(d)) return true;
+    nonfinite = true;
+    ec = bj::error::syntax;
+    return false;
+  }
   bool on_bool(bool, bj::error_code&) { return true; }
   bool on_null(bj::error_code&) { return true; }
   bool on_comment_part(bj::string_view, bj::error_code&) { return true; }
   bool on_comment(bj::string_view, bj::error_code&) { return true; }
 };
 
-Status CheckDuplicates(std::string_view text) {
+Status CheckKeysAndNumbers(std::string_view text) {
   bj::parse_options opt;
   opt.max_depth = kMaxDepth;
   bj::basic_parser<DupKeyHandler> p(opt);
@@ -88,6 +96,7 @@ Status CheckDuplicates(std::string_view text) {
   if (p.handler().duplicate) {
     return InvalidArgument("Request body has the key '" + p.handler().duplicate_key + "' more than once");
   }
+  if (p.handler().nonfinite) return InvalidArgument("Request body has a number too large to represent");
   return OkStatus();  // other syntax errors are reported by the DOM parse with its message
 }
 
@@ -102,7 +111,7 @@ Result<bj::value> ParseImpl(std::string_view text) {
     }
     return InvalidArgument("Request body is not valid JSON (" + ec.message() + ")");
   }
-  CH_TRY_STATUS(CheckDuplicates(text));
+  CH_TRY_STATUS(CheckKeysAndNumbers(text));
   return v;
 }
 

@@ -98,6 +98,17 @@ TEST(ParseObjectTest, RejectsDuplicateKeys) {
   EXPECT_FALSE(ParseValue(R"({"a":1,"a":1})").ok());
 }
 
+TEST(ParseObjectTest, RejectsNumbersADoubleCannotHold) {
+  // Boost.JSON would read these as inf/NaN and write them back as non-JSON words.
+  ExpectRejected(R"({"n":1e400})", "too large");
+  ExpectRejected(R"({"n":-1e400})", "too large");
+  ExpectRejected(R"({"n":0e400})", "too large");
+  ExpectRejected(R"({"deep":[{"n":[1e999]}]})", "too large");
+  EXPECT_FALSE(ParseValue("1e400").ok());
+  // Large but finite, and tiny (underflows to 0), are fine.
+  EXPECT_TRUE(ParseObject(R"({"n":1.7e308,"m":-1e-400,"i":18446744073709551616})").ok());
+}
+
 TEST(ParseObjectTest, RejectsTrailingGarbage) {
   ExpectRejected(R"({"a":1}x)");
   ExpectRejected(R"({"a":1}{"b":2})");

@@ -16,6 +16,9 @@ std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space)
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
+    // NUL is refused raw or escaped: ids and filters end up in C strings and SQL text, where it
+    // would truncate or be rejected further down. Beast never passes a raw one, but we do not rely on it.
+    if (c == '\0') return std::nullopt;
     if (c == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
       int hi = HexVal(s[i + 1]), lo = HexVal(s[i + 2]);

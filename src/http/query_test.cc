@@ -37,6 +37,9 @@ TEST(PercentDecodeTest, RejectsBadEscapes) {
 TEST(PercentDecodeTest, RejectsNul) {
   EXPECT_EQ(PercentDecode("%00", false), std::nullopt);
   EXPECT_EQ(PercentDecode("a%00b", true), std::nullopt);
+  EXPECT_EQ(PercentDecode(std::string_view("a\0b", 3), false), std::nullopt);  // raw NUL too
+  EXPECT_FALSE(SplitPath(std::string_view("/accounts/a\0b", 13)).ok());
+  EXPECT_FALSE(ParseQuery(std::string_view("k=a\0b", 6)).ok());
 }
 
 TEST(SplitPathTest, Segments) {

@@ -5,58 +5,10 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { startServer, createProject, enable, http } from "./lib/harness.mjs";
 import { createSession, hubHeaders } from "./lib/hub.mjs";
+import { assertCleanExit, stopGracefully } from "./lib/clean_exit.mjs";
 
-// ---- Sanitizer-aware clean exit (local to this suite; the shared harness is not changed) ----------
-const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer/;
-const KNOWN_RUN_LEAK = "BUG (reported, not fixed here): at exit LeakSanitizer reports ~500 bytes held by the " +
-  "self-referencing std::function loops in http::Server::Run (tick_loop and the shutdown poll capture their own shared_ptr)";
-
-/** Server output plus any report file the sanitizers wrote for its pid (scripts/sanitize.sh sets log_path). */
-async function sanitizerText(logs, pid) {
-  let text = logs;
-  for (const v of [process.env.ASAN_OPTIONS, process.env.UBSAN_OPTIONS]) {
-    const m = /(?:^|:)log_path=([^:]+)/.exec(v ?? "");
-    if (!m) continue;
-    try { text += "\n" + await readFile(`${m[1]}.${pid}`, "utf8"); } catch { /* no report */ }
-  }
-  return text;
-}
-
-/** True when the only report is LeakSanitizer's and every leaked block was allocated in Server::Run. */
-function onlyKnownRunLeak(text) {
-  if (!/ERROR: LeakSanitizer/.test(text) || /ERROR: AddressSanitizer|runtime error:/.test(text)) return false;
-  const blocks = text.split(/\n(?=(?:Direct|Indirect) leak of )/).slice(1);
-  return blocks.length > 0 && blocks.every((b) => b.includes("connecthub::http::Server::Run"));
-}
-
-/** Asserts a clean exit (code 0, no sanitizer report). Only the known Server::Run leak turns it into a todo. */
-async function assertCleanExit(t, exited, logs, pid, what = "server") {
-  const text = await sanitizerText(logs, pid);
-  const clean = !SANITIZER_REPORT.test(text) && exited.code === 0 && exited.signal === null;
-  if (!clean && onlyKnownRunLeak(text)) t.todo(KNOWN_RUN_LEAK);
-  assert.doesNotMatch(text, SANITIZER_REPORT, `${what}: sanitizer report:\n${text.slice(-4000)}`);
-  assert.equal(exited.signal, null, `${what} died by signal ${exited.signal}:\n${logs.slice(-3000)}`);
-  assert.equal(exited.code, 0, `${what} exit code ${exited.code}:\n${logs.slice(-3000)}`);
-}
-/**
- * SIGTERM and wait up to `ms` for the exit before the harness's stop() (which allows 5 s): under
- * ASan, LeakSanitizer's exit-time scan (and symbolizing any report) can take longer on a busy machine.
- */
-async function stopGracefully(server, ms = 60_000) {
-  const c = server.child;
-  if (c.exitCode === null && c.signalCode === null) {
-    const exit = new Promise((r) => c.once("exit", r));
-    c.kill("SIGTERM");
-    let timer;
-    await Promise.race([exit, new Promise((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
-  }
-  return server.stop();
-}
-// ----------------------------------------------------------------------------------------------------
 const ORIGIN = "https://customer.example";
 
 /** Parses a CSP header into {directive: [values]}. */
@@ -217,8 +169,8 @@ describe("browser-facing headers", () => {
     assert.match(String(s.headers["cache-control"]), /no-store/, "a response with a token must not be cached");
   });
 
-  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async (t) => {
+  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async () => {
     stopped = await stopGracefully(server);
-    await assertCleanExit(t, stopped, server.logs(), server.child.pid);
+    await assertCleanExit(stopped, server.logs(), server.child.pid);
   });
 });

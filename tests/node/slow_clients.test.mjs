@@ -14,55 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { mkdtemp, writeFile, chmod, readFile, rm, open } from "node:fs/promises";
 import { startServer, createProject, http, basic, binPath, sleep } from "./lib/harness.mjs";
+import { assertCleanExit, stopGracefully } from "./lib/clean_exit.mjs";
 
-// ---- Sanitizer-aware clean exit (local to this suite; the shared harness is not changed) ----------
-const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer/;
-const KNOWN_RUN_LEAK = "BUG (reported, not fixed here): at exit LeakSanitizer reports ~500 bytes held by the " +
-  "self-referencing std::function loops in http::Server::Run (tick_loop and the shutdown poll capture their own shared_ptr)";
-
-/** Server output plus any report file the sanitizers wrote for its pid (scripts/sanitize.sh sets log_path). */
-async function sanitizerText(logs, pid) {
-  let text = logs;
-  for (const v of [process.env.ASAN_OPTIONS, process.env.UBSAN_OPTIONS]) {
-    const m = /(?:^|:)log_path=([^:]+)/.exec(v ?? "");
-    if (!m) continue;
-    try { text += "\n" + await readFile(`${m[1]}.${pid}`, "utf8"); } catch { /* no report */ }
-  }
-  return text;
-}
-
-/** True when the only report is LeakSanitizer's and every leaked block was allocated in Server::Run. */
-function onlyKnownRunLeak(text) {
-  if (!/ERROR: LeakSanitizer/.test(text) || /ERROR: AddressSanitizer|runtime error:/.test(text)) return false;
-  const blocks = text.split(/\n(?=(?:Direct|Indirect) leak of )/).slice(1);
-  return blocks.length > 0 && blocks.every((b) => b.includes("connecthub::http::Server::Run"));
-}
-
-/** Asserts a clean exit (code 0, no sanitizer report). Only the known Server::Run leak turns it into a todo. */
-async function assertCleanExit(t, exited, logs, pid, what = "server") {
-  const text = await sanitizerText(logs, pid);
-  const clean = !SANITIZER_REPORT.test(text) && exited.code === 0 && exited.signal === null;
-  if (!clean && onlyKnownRunLeak(text)) t.todo(KNOWN_RUN_LEAK);
-  assert.doesNotMatch(text, SANITIZER_REPORT, `${what}: sanitizer report:\n${text.slice(-4000)}`);
-  assert.equal(exited.signal, null, `${what} died by signal ${exited.signal}:\n${logs.slice(-3000)}`);
-  assert.equal(exited.code, 0, `${what} exit code ${exited.code}:\n${logs.slice(-3000)}`);
-}
-/**
- * SIGTERM and wait up to `ms` for the exit before the harness's stop() (which allows 5 s): under
- * ASan, LeakSanitizer's exit-time scan (and symbolizing any report) can take longer on a busy machine.
- */
-async function stopGracefully(server, ms = 60_000) {
-  const c = server.child;
-  if (c.exitCode === null && c.signalCode === null) {
-    const exit = new Promise((r) => c.once("exit", r));
-    c.kill("SIGTERM");
-    let timer;
-    await Promise.race([exit, new Promise((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
-  }
-  return server.stop();
-}
-// ----------------------------------------------------------------------------------------------------
 
 /** Opens a TCP connection; resolves the socket once connected (rejects on error). */
 function connect(port) {
@@ -178,9 +131,9 @@ describe("idle and slowloris connections do not starve normal requests", () => {
     assert.equal(h.status, 200);
   });
 
-  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async (t) => {
+  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async () => {
     stopped = await stopGracefully(server);
-    await assertCleanExit(t, stopped, server.logs(), server.child.pid);
+    await assertCleanExit(stopped, server.logs(), server.child.pid);
   });
 });
 
@@ -233,9 +186,9 @@ describe("slow requests are cut off by the server's timeouts", () => {
     console.log(`# slowloris header closed after ${slowHeader.closedAt} ms`);
   });
 
-  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async (t) => {
+  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async () => {
     stopped = await stopGracefully(server);
-    await assertCleanExit(t, stopped, server.logs(), server.child.pid);
+    await assertCleanExit(stopped, server.logs(), server.child.pid);
   });
 });
 
@@ -345,8 +298,8 @@ describe("running out of file descriptors", {
       `(idle baseline ${(baseline * 100).toFixed(0)}%)`);
   });
 
-  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async (t) => {
+  it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async () => {
     stopped = await stopGracefully(server);
-    await assertCleanExit(t, stopped, server.logs(), server.child.pid);
+    await assertCleanExit(stopped, server.logs(), server.child.pid);
   });
 });

@@ -369,11 +369,18 @@ class SqliteStore final : public Store {
     CH_TRY_STATUS(writer_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
     // Checkpoints run on their own connection and thread (CheckpointLoop): SQLite's automatic one would
     // copy the WAL back into the database, and fsync it, inside the commit that crosses the threshold,
-    // holding every queued write behind it. This hook replaces the automatic checkpoint.
+    // holding every queued write behind it. This hook replaces the automatic checkpoint. Under sustained
+    // writes a checkpoint beside the writer rarely catches up completely, and only a complete one lets
+    // the WAL start over; past kMaxWalFrames the writer checkpoints inline (as SQLite would), which bounds
+    // the WAL at about 64 MB.
     sqlite3_wal_hook(
         writer_.raw(),
-        [](void* self, sqlite3*, const char*, int frames) -> int {
-          if (frames >= kCheckpointFrames) static_cast<SqliteStore*>(self)->WantCheckpoint();
+        [](void* self, sqlite3* db, const char* name, int frames) -> int {
+          if (frames >= kMaxWalFrames) {
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          } else if (frames >= kCheckpointFrames) {
+            static_cast<SqliteStore*>(self)->WantCheckpoint();
+          }
           return SQLITE_OK;
         },
         this);
@@ -860,6 +867,7 @@ class SqliteStore final : public Store {
   static constexpr size_t kMaxBatch = 256;
   static constexpr size_t kMaxReaders = 16;
   static constexpr int kCheckpointFrames = 1000;  // SQLite's default auto-checkpoint threshold (pages)
+  static constexpr int kMaxWalFrames = 16000;     // 4 KiB pages: about 64 MB
 
   // Queues `fn` for the writer thread and waits until its batch has committed (or failed).
   Status Write(std::function<Status(Db&)> fn) {
@@ -901,8 +909,7 @@ class SqliteStore final : public Store {
 
   // PASSIVE checkpoints never block the writer or readers; they copy what no reader still needs.
   void CheckpointLoop() {
-    Db db;
-    if (!db.Open(path_, false).ok() || !db.Exec("PRAGMA synchronous=FULL;").ok()) return;
+    std::unique_ptr<Db> db;  // opened at the first checkpoint: start-up and short CLI runs never need it
     for (;;) {
       {
         std::unique_lock lk(ckpt_mu_);
@@ -910,8 +917,16 @@ class SqliteStore final : public Store {
         if (ckpt_stop_) return;
         ckpt_wanted_ = false;
       }
+      if (!db) {
+        db = std::make_unique<Db>();
+        if (!db->Open(path_, false).ok() || !db->Exec("PRAGMA synchronous=FULL;").ok()) {
+          spdlog::warn("store: cannot open the checkpoint connection; the writer will checkpoint");
+          db.reset();
+          continue;
+        }
+      }
       int log_frames = 0, copied = 0;
-      int rc = sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      int rc = sqlite3_wal_checkpoint_v2(db->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("store: checkpoint failed: {}", sqlite3_errstr(rc));
     }
   }
