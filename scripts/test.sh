@@ -11,11 +11,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_BASEDIR="$PWD"  # cache hits across checkouts in other folders (CI clones)
 
+# Elapsed time per phase, so a slow CI run shows where its minutes went.
+t0=$SECONDS
+phase() { echo "test: [$((SECONDS - t0)) s] $*"; }
+
+phase "set-up"
 scripts/setup.sh --test
+phase "build"
 scripts/build.sh build RelWithDebInfo
 
-if [ "${CONNECTHUB_SKIP_SANITIZE:-0}" != 1 ]; then scripts/sanitize.sh; fi
-if [ "${CONNECTHUB_SKIP_FUZZ:-0}" != 1 ]; then scripts/fuzz.sh "${CONNECTHUB_FUZZ_SECONDS:-10}"; fi
+if [ "${CONNECTHUB_SKIP_SANITIZE:-0}" != 1 ]; then phase "sanitizers"; scripts/sanitize.sh; fi
+if [ "${CONNECTHUB_SKIP_FUZZ:-0}" != 1 ]; then phase "fuzzers"; scripts/fuzz.sh "${CONNECTHUB_FUZZ_SECONDS:-10}"; fi
+phase "ctest"
 
 pgdir=$(mktemp -d /tmp/connecthub-pg.XXXXXX)
 cleanup() {
@@ -30,4 +37,7 @@ echo "test: PostgreSQL at $CONNECTHUB_TEST_PG_URL"
 # Reconfigure so ctest sees the PostgreSQL URL, then run everything.
 cmake -S . -B build >/dev/null
 cd build
-ctest --output-on-failure --timeout 900 -j "${JOBS:-2}"
+status=0
+ctest --output-on-failure --timeout 900 -j "${JOBS:-2}" || status=$?
+phase "done (ctest exit $status)"
+exit "$status"
