@@ -1,7 +1,10 @@
 #include "app/admin.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
+#include "core/origin.h"
 #include "crypto/crypto.h"
 #include "handlers/app_context.h"
 #include "webhooks/endpoints.h"
@@ -134,13 +137,15 @@ Result<bj::array> ListIntegrations(Store& store, std::string_view project_id) {
 
 Result<bj::object> SetAllowedOrigins(Store& store, std::string_view project_id, const std::vector<std::string>& origins) {
   CH_TRY(Project p, RequireProject(store, project_id));
+  std::vector<std::string> normalized;
   for (const auto& o : origins) {
-    if (o.rfind("https://", 0) != 0 && o.rfind("http://", 0) != 0) return InvalidArgument("origins look like https://app.example.com");
-    if (o.find_first_of(" ;,'\"") != std::string::npos || o.size() > 255) return InvalidArgument("origin '" + o + "' is not valid");
+    CH_TRY(std::string n, NormalizeOrigin(o));
+    if (std::find(normalized.begin(), normalized.end(), n) == normalized.end()) normalized.push_back(std::move(n));
   }
-  CH_TRY_STATUS(store.SetAllowedOrigins(p.id, origins));
+  if (normalized.size() > 32) return InvalidArgument("at most 32 allowed origins per project");
+  CH_TRY_STATUS(store.SetAllowedOrigins(p.id, normalized));
   bj::array arr;
-  for (const auto& o : origins) arr.emplace_back(o);
+  for (const auto& o : normalized) arr.emplace_back(o);
   return bj::object{{"project_id", p.id}, {"allowed_origins", std::move(arr)}};
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <boost/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -170,6 +171,23 @@ int Serve(Config cfg) {
   AppContext ctx{**store, *catalog, keyring, clock, settings, *outbound};
   ctx.on_account_change = [&dispatcher] { dispatcher.Notify(); };
   ctx.metrics = &metrics;
+  Store* db = store->get();
+  metrics.AddGauge("connecthub_store_connections", "Database connections by pool and state (max, open, in_use)", [db] {
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& p : db->PoolUsage()) {
+      for (auto [state, n] : {std::pair{"max", p.max}, {"open", p.open}, {"in_use", p.in_use}}) {
+        out.emplace_back(fmt::format("pool=\"{}\",state=\"{}\"", p.pool, state), static_cast<double>(n));
+      }
+    }
+    return out;
+  });
+  metrics.AddGauge("connecthub_store_waiting", "Callers waiting for a database connection (sqlite_write: queued writes)",
+                   [db] {
+                     std::vector<std::pair<std::string, double>> out;
+                     for (const auto& p : db->PoolUsage())
+                       out.emplace_back(fmt::format("pool=\"{}\"", p.pool), static_cast<double>(p.waiting));
+                     return out;
+                   });
   ctx.api_key_limit = limits[0].get();
   ctx.hub_token_limit = limits[1].get();
   ctx.client_limit = limits[2].get();

@@ -112,6 +112,14 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     }
     if (s.provider) out["provider"] = *s.provider;
     out["expires_at"] = FormatIso(s.expires_at);
+    // Who may frame the hub page. The page loads before it knows its token (the token never travels
+    // in a URL), so its first response cannot carry the project's frame-ancestors; a framed page that
+    // learns here that the list is restrictive reloads itself with ?project= to get the header.
+    CH_TRY(Project project, ctx.store.FindProject(s.project_id));
+    bj::array origins;
+    for (const auto& o : project.allowed_origins) origins.emplace_back(o);
+    out["project_id"] = project.id;
+    out["allowed_origins"] = std::move(origins);
     return http::JsonResponse(200, out);
   });
 

@@ -102,6 +102,15 @@ struct DeliveryOutcome {
   TimeMs now = 0;
 };
 
+// What one of the store's connection pools is doing, read by /metrics at scrape time.
+struct PoolUse {
+  std::string pool;    // "sqlite_read", "sqlite_write" or "postgres"
+  size_t max = 0;      // connections the pool may hold
+  size_t open = 0;     // connections open now
+  size_t in_use = 0;   // connections lent out (for the SQLite writer: a batch is committing)
+  size_t waiting = 0;  // callers waiting for a connection (for the SQLite writer: queued writes)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -110,6 +119,8 @@ class Store {
   virtual Result<int> Migrate() = 0;
   // A cheap round trip proving the database answers.
   virtual Status Ping() = 0;
+  // A snapshot of the connection pools (never blocks on the database).
+  virtual std::vector<PoolUse> PoolUsage() = 0;
 
   // --- Tenancy -------------------------------------------------------------------------------
   virtual Result<Organization> CreateOrganization(std::string_view name, TimeMs now) = 0;

@@ -1234,6 +1234,40 @@ TEST_P(StoreContractTest, ConcurrentCompletionsOfOneSessionSpendItOnce) {
   EXPECT_EQ(List({.project_id = p.id}).size(), 1u);
 }
 
+TEST_P(StoreContractTest, PoolUsageIsConsistentAndSettlesWhenIdle) {
+  auto check = [](const std::vector<PoolUse>& pools) {
+    ASSERT_FALSE(pools.empty());
+    for (const auto& u : pools) {
+      EXPECT_FALSE(u.pool.empty());
+      EXPECT_GT(u.max, 0u) << u.pool;
+      EXPECT_LE(u.open, u.max) << u.pool;
+      EXPECT_LE(u.in_use, u.max) << u.pool;
+    }
+  };
+  // Reads and writes from many threads while another thread samples the pools.
+  Project p = NewProject();
+  std::atomic<bool> stop{false};
+  std::thread sampler([&] {
+    while (!stop) check(S().PoolUsage());
+  });
+  std::vector<ConnectSession> sessions;
+  for (int i = 0; i < 16; ++i) sessions.push_back(NewSession(p, {.multiple = true}));
+  std::vector<Result<Completion>> results;
+  CompleteConcurrently(this, S(), sessions, results);
+  stop = true;
+  sampler.join();
+  for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(S().FindProject(p.id).ok());  // a read, so every pool has opened a connection
+  // Idle again: nothing lent out, nobody waiting, and what was opened is still counted.
+  auto after = S().PoolUsage();
+  check(after);
+  for (const auto& u : after) {
+    EXPECT_EQ(u.in_use, 0u) << u.pool;
+    EXPECT_EQ(u.waiting, 0u) << u.pool;
+    EXPECT_GT(u.open, 0u) << u.pool;
+  }
+}
+
 std::string BackendName(const ::testing::TestParamInfo<BackendFactory>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::ValuesIn(kBackends), BackendName);

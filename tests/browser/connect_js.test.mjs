@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   launch, newPage, setup, session, accounts, axe, shot, expectTitle, fill, hostServer, bundle, assertNoProblems, sleep,
+  cliJson,
 } from "./lib/browser.mjs";
 
 let ctx, browser, host, reactHubJs;
@@ -208,4 +209,71 @@ test("@stackone/react-hub: useStackOneHub({connectUrl}) drives our connect.js un
   await shot(page, "react-hub-closed");
   assertNoProblems(page);
   await page.context().close();
+});
+
+test("allowed origins: the hub runs under the project's frame-ancestors; other embedders are refused", async () => {
+  const hub = ctx.server.url;
+  const allowed = new URL(host.url).origin;
+  // The same host server by another name is another origin.
+  const other = host.url.replace("127.0.0.1", "localhost");
+  const setOrigins = (...o) => cliJson(ctx.server, ["project", "set-origins", "--project", ctx.project.project_id, ...o.flatMap((x) => ["--origin", x])]);
+  await setOrigins(allowed);
+  try {
+    // 1. The allowed host: the page reloads itself once with ?project= and then works as before.
+    let s = await session(ctx, { ...owner("ao1"), provider: "demohris" });
+    const page = await newPage(browser);
+    const documents = [];
+    page.on("response", (r) => new URL(r.url()).pathname === "/link" && documents.push(r));
+    await page.goto(host.url);
+    await page.evaluate((t) => window.startHub(t), s.token);
+    const frame = hubFrame(page);
+    await expectTitle(frame, "Connect Demo HR");
+    const last = documents.at(-1);
+    assert.equal(new URL(last.url()).searchParams.get("project"), ctx.project.project_id);
+    assert.match(last.headers()["content-security-policy"], new RegExp(`frame-ancestors ${allowed}(;|$)`));
+    assert.ok(!last.url().includes(s.token), "the token stays out of URLs after the reload");
+    await fill(frame, { Company: "allowed", "API key": "allowed-key-1" });
+    await frame.getByRole("button", { name: "Connect", exact: true }).click();
+    await expectTitle(frame, "Account connected");
+    assert.equal((await mine("ao1")).length, 1);
+    assertNoProblems(page);
+    await page.context().close();
+
+    // 2. connect.js on an origin that is not allowed: the hub says so and never shows the form.
+    s = await session(ctx, { ...owner("ao2"), provider: "demohris" });
+    const elsewhere = await newPage(browser);
+    await elsewhere.goto(other);
+    assert.notEqual(new URL(other).origin, allowed);
+    await elsewhere.evaluate((t) => window.startHub(t), s.token);
+    await expectTitle(hubFrame(elsewhere), "Can't open here");
+    assert.equal(await hubFrame(elsewhere).locator("form").count(), 0);
+    await shot(elsewhere, "connect-origin-not-allowed");
+    await elsewhere.context().close();
+
+    // 3. A page that frames /link with the token in the fragment (no connect.js, nothing to verify
+    //    its origin by): after the reload the browser itself refuses to show the hub in that frame.
+    s = await session(ctx, { ...owner("ao3"), provider: "demohris" });
+    const framer = await hostServer({
+      "/": { body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Framer</title></head><body>
+<iframe title="framed hub" src="${hub}/link#token=${s.token}"></iframe></body></html>` },
+    });
+    try {
+      const evil = await newPage(browser);
+      const hubApiCalls = [];
+      evil.on("request", (r) => r.url().includes("/hub/connectors") && hubApiCalls.push(r.url()));
+      const blocked = new Promise((resolve) => evil.on("console", (m) => /frame-ancestors/.test(m.text()) && resolve(m.text())));
+      await evil.goto(framer.url);
+      const why = await Promise.race([blocked, sleep(10_000).then(() => null)]);
+      assert.ok(why, "Chromium reports the frame-ancestors violation");
+      await sleep(300);
+      const f = evil.frames().find((x) => x !== evil.mainFrame());
+      assert.ok(!f || !(await f.locator("form").count().catch(() => 0)), "no credentials form in the refused frame");
+      assert.deepEqual(hubApiCalls, [], "the refused page never lists integrations");
+      await evil.context().close();
+    } finally {
+      await framer.close();
+    }
+  } finally {
+    await setOrigins();
+  }
 });

@@ -123,6 +123,9 @@ describe("hub API", () => {
       const settings = expectJson(await H(s.token, "GET", "/hub/settings"), 200);
       assert.ok(Array.isArray(settings.enabled_features), JSON.stringify(settings));
       noExisting(settings);
+      // For our page's frame-ancestors check: the project and who may frame it (none set: anyone).
+      assert.equal(settings.project_id, A.project_id);
+      assert.deepEqual(settings.allowed_origins, []);
 
       // 3. GET /hub/connectors/{integration_id}
       const cfg = expectJson(await H(s.token, "GET", `/hub/connectors/${i.integration_id}`), 200);

@@ -5,7 +5,7 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, createProject, enable, http } from "./lib/harness.mjs";
+import { startServer, createProject, enable, http, cliJson } from "./lib/harness.mjs";
 import { createSession, hubHeaders } from "./lib/hub.mjs";
 import { assertCleanExit, stopGracefully } from "./lib/clean_exit.mjs";
 
@@ -110,6 +110,49 @@ describe("browser-facing headers", () => {
         const csp = parseCsp(res.headers["content-security-policy"]);
         assert.ok(!csp["script-src"].includes("*"));
       })();
+    });
+  });
+
+  describe("frame-ancestors from the project's allowed origins", () => {
+    const ancestors = async (q) => {
+      const res = await http(server, "GET", `/link${q}`);
+      if (res.status === 503) return null;  // page not built into this binary
+      assert.equal(res.status, 200);
+      return parseCsp(res.headers["content-security-policy"])["frame-ancestors"];
+    };
+
+    it("none set: any ancestor, and /hub/settings says so", async (t) => {
+      const fa = await ancestors(`?project=${projectId}`);
+      if (!fa) return t.skip("the hub page is not built into this binary");
+      assert.deepEqual(fa, ["*"]);
+      const s = await http(server, "GET", "/hub/settings", { headers: hubHeaders(token) });
+      assert.equal(s.json.project_id, projectId);
+      assert.deepEqual(s.json.allowed_origins, []);
+    });
+
+    it("set: /link?project= sends exactly them, /hub/settings reports them; other projects keep *", async (t) => {
+      const origins = ["https://app.customer.example", "http://localhost:3000"];
+      const set = await cliJson(server, ["project", "set-origins", "--project", projectId, ...origins.flatMap((o) => ["--origin", o])]);
+      assert.deepEqual(set.allowed_origins, origins);
+      try {
+        const fa = await ancestors(`?project=${projectId}&embed=1`);
+        if (!fa) return t.skip("the hub page is not built into this binary");
+        assert.deepEqual(fa, origins);
+        const s = await http(server, "GET", "/hub/settings", { headers: hubHeaders(token) });
+        assert.deepEqual(s.json.allowed_origins, origins);
+        // The page learns the project from /hub/settings and reloads itself with ?project=; an unknown
+        // or missing project gets the permissive header until then.
+        assert.deepEqual(await ancestors("?project=prj_unknown"), ["*"]);
+        assert.deepEqual(await ancestors(""), ["*"]);
+      } finally {
+        await cliJson(server, ["project", "set-origins", "--project", projectId]);
+      }
+    });
+
+    it("an origin that is not a plain scheme://host[:port] is refused by set-origins", async () => {
+      for (const bad of ["https://a.example; script-src *", "https://a.example/path", "javascript:alert(1)", "*"]) {
+        await assert.rejects(cliJson(server, ["project", "set-origins", "--project", projectId, "--origin", bad]), undefined, bad);
+      }
     });
   });
 

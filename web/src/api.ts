@@ -17,6 +17,8 @@ export interface Settings {
   categories?: string[];
   provider?: string;
   expires_at?: string;
+  project_id?: string;
+  allowed_origins?: string[];
 }
 
 export interface Integration {

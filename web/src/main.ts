@@ -195,6 +195,30 @@ function nothingToShow() {
     ["Ask whoever sent it to you for a new link."], closeAction());
 }
 
+function notAllowedHere() {
+  done = true;
+  resultScreen("Can't open here", false, "This site is not allowed to show this page.",
+    ["Open the link directly, or contact the company that sent it."], closeAction());
+}
+
+// The page is served before it knows its token, hence its project, so its first response allows any
+// frame ancestor. A framed page whose project restricts who may frame it reloads with ?project=, whose
+// response carries the project's frame-ancestors for the browser to enforce on every ancestor; an
+// embedder whose verified origin (it posted the token) is not on the list is refused at once.
+function framingAllowed(s: Settings): boolean {
+  const list = s.allowed_origins || [];
+  if (window.parent === window || !list.length || !s.project_id) return true;
+  if (parentOrigin && !list.includes(parentOrigin)) {
+    notAllowedHere();
+    return false;
+  }
+  if (query.get("project") === s.project_id) return true;
+  const u = new URL(location.href);
+  u.searchParams.set("project", s.project_id);
+  location.replace(u.href);
+  return false;
+}
+
 function failed(e: unknown, retry: () => void) {
   if (e instanceof ApiError && e.status === 401) return expired(e.message);
   const msg = e instanceof ApiError ? e.message : "Something went wrong. Try again.";
@@ -217,6 +241,7 @@ async function start() {
   done = false;
   try {
     const settings = (await api<Settings>("GET", "hub/settings")).data;
+    if (!framingAllowed(settings)) return;
     if (settings.existing_account_id) return await openEdit(settings.existing_account_id);
     const path = settings.provider ? `hub/connectors?provider=${encodeURIComponent(settings.provider)}` : "hub/connectors";
     const list = (await api<{ integrations: Integration[] }>("GET", path)).data.integrations || [];

@@ -238,7 +238,10 @@ Result<Pool::Lease> Pool::Acquire() {
   Conn* c = nullptr;
   {
     std::unique_lock lk(mu_);
-    if (!cv_.wait_for(lk, acquire_timeout_, [&] { return !idle_.empty(); })) {
+    ++waiting_;
+    const bool got = cv_.wait_for(lk, acquire_timeout_, [&] { return !idle_.empty(); });
+    --waiting_;
+    if (!got) {
       return Unavailable("every database connection stayed busy for " + std::to_string(acquire_timeout_.count()) +
                          " ms (raise pool_size or max_connections)");
     }
@@ -252,21 +255,31 @@ Result<Pool::Lease> Pool::Acquire() {
       Release(c);
       return st.error();
     }
+    std::lock_guard lk(mu_);
+    ++open_;
   }
   return Lease(this, c, reused);
 }
 
 void Pool::Release(Conn* c) {
   // A connection that failed, or was left inside a transaction, is closed and reopened on next use.
-  if (c->broken() || c->in_transaction()) {
+  bool closed = false;
+  if (c->connected() && (c->broken() || c->in_transaction())) {
     if (c->broken()) spdlog::warn("store: closing a failed PostgreSQL connection; it reopens on next use");
     c->Close();
+    closed = true;
   }
   {
     std::lock_guard lk(mu_);
+    if (closed) --open_;
     idle_.push_back(c);
   }
   cv_.notify_one();
+}
+
+Pool::Use Pool::Usage() {
+  std::lock_guard lk(mu_);
+  return Use{open_, conns_.size() - idle_.size(), waiting_};
 }
 
 // ---------------------------------------------------------------------------------------------

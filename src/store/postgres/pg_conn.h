@@ -144,6 +144,10 @@ class Pool {
   // Waits up to the acquire timeout for a free connection; opens it if needed (kUnavailable on failure).
   Result<Lease> Acquire();
   size_t size() const { return conns_.size(); }
+  struct Use {
+    size_t open = 0, in_use = 0, waiting = 0;
+  };
+  Use Usage();
 
  private:
   void Release(Conn* c);
@@ -154,6 +158,8 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Conn*> idle_;
+  size_t open_ = 0;     // guarded by mu_; a lent-out Conn is not read from other threads
+  size_t waiting_ = 0;  // guarded by mu_
 };
 
 // Splits a postgresql:// URL into libpq parameters plus our own: `pool_size` (default 8) is removed

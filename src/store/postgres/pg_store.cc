@@ -428,6 +428,11 @@ class PgStore final : public Store {
     return OkStatus();
   }
 
+  std::vector<PoolUse> PoolUsage() override {
+    auto u = pool_.Usage();
+    return {PoolUse{"postgres", pool_.size(), u.open, u.in_use, u.waiting}};
+  }
+
   // --- Tenancy -----------------------------------------------------------------------------------
   Result<Organization> CreateOrganization(std::string_view name, TimeMs now) override {
     Organization o{0, std::string(name), now};

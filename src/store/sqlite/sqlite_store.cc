@@ -424,6 +424,23 @@ class SqliteStore final : public Store {
                : Unavailable("database does not answer");
   }
 
+  std::vector<PoolUse> PoolUsage() override {
+    PoolUse read{"sqlite_read", kMaxReaders}, write{"sqlite_write", 1, 1};
+    {
+      std::lock_guard lk(readers_mu_);
+      read.open = open_readers_;
+      read.in_use = open_readers_ - idle_readers_.size();
+      read.waiting = waiting_readers_;
+    }
+    {
+      std::lock_guard lk(mu_);
+      write.in_use = writer_busy_ ? 1 : 0;
+      write.waiting = queue_.size();
+    }
+    return {read, write};
+  }
+
+
   Result<Organization> CreateOrganization(std::string_view name, TimeMs now) override {
     Organization o{0, std::string(name), now};
     CH_TRY_STATUS(Write([&](Db& db) -> Status {
@@ -941,12 +958,14 @@ class SqliteStore final : public Store {
     for (;;) {
       {
         std::unique_lock lk(mu_);
+        writer_busy_ = false;  // the previous batch, if any, has been answered
         cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
         if (queue_.empty() && stop_) return;
         while (!queue_.empty() && batch.size() < kMaxBatch) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
+        writer_busy_ = true;
       }
       Status begin = tx("BEGIN IMMEDIATE");
       if (!begin.ok()) {
@@ -986,7 +1005,9 @@ class SqliteStore final : public Store {
     std::unique_ptr<Db> db;
     {
       std::unique_lock lk(readers_mu_);
+      ++waiting_readers_;
       readers_cv_.wait(lk, [&] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+      --waiting_readers_;
       if (!idle_readers_.empty()) {
         db = std::move(idle_readers_.back());
         idle_readers_.pop_back();
@@ -1038,6 +1059,8 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Db>> idle_readers_;
   size_t open_readers_ = 0;
+  size_t waiting_readers_ = 0;
+  bool writer_busy_ = false;  // guarded by mu_: a batch is between BEGIN and COMMIT
 };
 
 }  // namespace

@@ -11,9 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { startServer, createProject, enable, http, basic } from "../../node/lib/harness.mjs";
+import { startServer, createProject, enable, http, basic, cliJson } from "../../node/lib/harness.mjs";
 
-export { startServer, createProject, enable, http, basic };
+export { startServer, createProject, enable, http, basic, cliJson };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BROWSER_DIR = path.resolve(here, "..");
