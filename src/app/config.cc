@@ -16,6 +16,7 @@ std::string DataDir(const Config& c) {
   std::string_view url = c.database_url;
   if (url.rfind("sqlite:", 0) == 0 || url.find("://") == std::string_view::npos) {
     if (url.rfind("sqlite:", 0) == 0) url.remove_prefix(7);
+    if (url.rfind("//", 0) == 0) url.remove_prefix(2);  // as OpenStore reads sqlite://PATH
     auto parent = std::filesystem::path(std::string(url)).parent_path();
     return parent.empty() ? "." : parent.string();
   }
@@ -48,7 +49,8 @@ Result<std::pair<double, double>> ParseRateLimit(std::string_view text) {
       burst = std::stod(burst_s, &used);
       if (used != burst_s.size()) throw std::invalid_argument("burst");
     }
-    if (rate < 0 || burst < 1 || rate > 1e6 || burst > 1e7) throw std::invalid_argument("range");
+    // Written so that NaN, which fails every comparison, is out of range too.
+    if (!(rate >= 0 && burst >= 1 && rate <= 1e6 && burst <= 1e7)) throw std::invalid_argument("range");
     return std::make_pair(rate, burst);
   } catch (const std::exception&) {
     return InvalidArgument("rate limits look like 100:200 (requests per second : burst) or off");
@@ -96,7 +98,7 @@ Status LoadKeyring(const Config& c, crypto::Keyring& ring, std::string& note) {
   if (env && *env) {
     current = Trim(env);
     note = "encryption key from CONNECTHUB_ENCRYPTION_KEY";
-  } else if (c.database_url.rfind("postgres", 0) == 0) {
+  } else if (c.database_url.rfind("postgresql://", 0) == 0 || c.database_url.rfind("postgres://", 0) == 0) {
     // Instances sharing a database must share the key; a per-instance key file would make each
     // instance unable to read credentials the others stored.
     return InvalidArgument(

@@ -115,13 +115,12 @@ Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) 
   if (colon == std::string::npos) return InvalidArgument("--listen must be HOST:PORT");
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    return InvalidArgument("--listen port is not a number");
+  const std::string digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidArgument("--listen port is not a number");  // also "80abc", which stoi would take as 80
   }
-  if (port < 0 || port > 65535) return InvalidArgument("--listen port is out of range");
+  const int port = std::stoi(digits);
+  if (port > 65535) return InvalidArgument("--listen port is out of range");
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 

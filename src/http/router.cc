@@ -121,6 +121,8 @@ Response Router::Finish(const Request& req, Response res) const {
     res.SetHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
     res.SetHeader("Access-Control-Allow-Headers", "content-type, x-hub-session-token, x-hub-version");
     res.SetHeader("Access-Control-Max-Age", "600");
+    // A hub on another origin can then read how long a 429 or 503 asks it to wait.
+    res.SetHeader("Access-Control-Expose-Headers", "Retry-After");
     res.SetHeader("Vary", "Origin");
   }
   res.SetHeader("X-Content-Type-Options", "nosniff");

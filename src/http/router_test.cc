@@ -180,6 +180,7 @@ TEST_F(RouterTest, HubPreflightIs204WithCors) {
     ASSERT_TRUE(headers.has_value());
     EXPECT_THAT(*headers, HasSubstr("x-hub-session-token"));
     EXPECT_THAT(*headers, HasSubstr("content-type"));
+    EXPECT_EQ(HeaderOf(r, "Access-Control-Expose-Headers"), "Retry-After");
   }
   // OPTIONS outside the hub is not a preflight.
   Response r = Go("OPTIONS", "/accounts");
