@@ -198,6 +198,7 @@ int Serve(Config cfg) {
   opts.port = listen->second;
   opts.io_threads = cfg.io_threads;
   opts.worker_threads = cfg.worker_threads;
+  opts.outbound_threads = cfg.outbound_threads;
   opts.body_limit = cfg.body_limit;
   opts.on_request = [&metrics](const std::string& method, const std::string& route, int status, double seconds) {
     metrics.ObserveRequest(method, route, status, seconds);
@@ -264,8 +265,13 @@ int main(int argc, char** argv) {
       ->envname("CONNECTHUB_CATALOG");
   serve->add_flag("--production", cfg.production, "Production mode: refuse to start without CONNECTHUB_ENCRYPTION_KEY (also CONNECTHUB_ENV=production)");
   serve->add_option("--io-threads", cfg.io_threads, "I/O threads (0: one per core)")->envname("CONNECTHUB_IO_THREADS")->capture_default_str();
-  serve->add_option("--worker-threads", cfg.worker_threads, "Threads for storage and provider checks")
+  serve->add_option("--worker-threads", cfg.worker_threads,
+                    "Threads for database work (short: a few threads keep the I/O busy; more add context switches)")
       ->envname("CONNECTHUB_WORKER_THREADS")->capture_default_str()->check(CLI::Range(1, 1024));
+  serve->add_option("--outbound-threads", cfg.outbound_threads,
+                    "Threads for hub completions, which check credentials with the provider (each may wait up to "
+                    "--verify-timeout-ms)")
+      ->envname("CONNECTHUB_OUTBOUND_THREADS")->capture_default_str()->check(CLI::Range(1, 4096));
   serve->add_option("--body-limit", cfg.body_limit, "Largest request body in bytes (larger: 413)")
       ->envname("CONNECTHUB_BODY_LIMIT")->capture_default_str();
   serve->add_option("--webhook-timeout-ms", cfg.webhook_timeout_ms, "Timeout of one webhook delivery attempt")

@@ -13,7 +13,7 @@ void AddHealthRoutes(http::Router& r, AppContext& ctx) {
           res.body = R"({"status":"ok"})";
           return res;
         },
-        /*blocking=*/false);
+        http::RunOn::kIoThread);
 
   r.Add("GET", "/readyz", [&ctx](http::Request&) -> Result<http::Response> {
     Status st = ctx.store.Ping();
@@ -36,7 +36,7 @@ void AddHealthRoutes(http::Router& r, AppContext& ctx) {
           res.SetHeader("Access-Control-Allow-Origin", "*");
           return res;
         },
-        /*blocking=*/false);
+        http::RunOn::kIoThread);
 }
 
 }  // namespace connecthub

@@ -153,7 +153,7 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     ctx.Count(c.created ? "connecthub_accounts_linked_total" : "connecthub_accounts_updated_total");
     ctx.on_account_change();
     return http::JsonResponse(c.created ? 201 : 200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
-  });
+  }, http::RunOn::kOutbound);  // the provider's credential check may take up to the verify timeout
 
   r.Add("GET", "/hub/accounts/{id}", [&ctx](http::Request& req) -> Result<http::Response> {
     CH_TRY(ConnectSession s, ctx.AuthenticateHubToken(req));
@@ -185,7 +185,7 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     ctx.Count("connecthub_accounts_updated_total");
     ctx.on_account_change();
     return http::JsonResponse(200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
-  });
+  }, http::RunOn::kOutbound);
 }
 
 }  // namespace connecthub

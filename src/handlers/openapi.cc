@@ -202,7 +202,7 @@ void AddOpenApiRoute(http::Router& r, AppContext& ctx) {
           res.SetHeader("Access-Control-Allow-Origin", "*");
           return res;
         },
-        /*blocking=*/false);
+        http::RunOn::kIoThread);
 }
 
 }  // namespace connecthub

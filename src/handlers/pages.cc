@@ -85,7 +85,7 @@ void AddPageRoutes(http::Router& r, AppContext& ctx) {
           res.SetHeader("Cross-Origin-Resource-Policy", "same-origin");
           return res;
         },
-        /*blocking=*/false);
+        http::RunOn::kIoThread);
 
   r.Add("GET", "/connect.js",
         [](http::Request&) -> Result<http::Response> {
@@ -99,7 +99,7 @@ void AddPageRoutes(http::Router& r, AppContext& ctx) {
           res.SetHeader("Cross-Origin-Resource-Policy", "cross-origin");
           return res;
         },
-        /*blocking=*/false);
+        http::RunOn::kIoThread);
 }
 
 }  // namespace connecthub

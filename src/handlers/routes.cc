@@ -23,7 +23,7 @@ void AddAllRoutes(http::Router& r, AppContext& ctx) {
             res.body = ctx.metrics->Render();
             return res;
           },
-          /*blocking=*/false);
+          http::RunOn::kIoThread);
   }
   AddHealthRoutes(r, ctx);
   AddConnectSessionRoutes(r, ctx);

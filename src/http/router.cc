@@ -23,13 +23,13 @@ std::vector<std::string> SplitPattern(const std::string& p) {
 bool IsHubPath(std::string_view path) { return path == "/hub" || path.rfind("/hub/", 0) == 0; }
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler h, bool blocking) {
+void Router::Add(std::string method, std::string pattern, Handler h, RunOn run_on) {
   Route r;
   r.method = std::move(method);
   r.parts = SplitPattern(pattern);
   r.pattern = std::move(pattern);
   r.handler = std::move(h);
-  r.blocking = blocking;
+  r.run_on = run_on;
   routes_.push_back(std::move(r));
 }
 

@@ -15,19 +15,28 @@ namespace connecthub::http {
 
 using Handler = std::function<Result<Response>(Request&)>;
 
+// Where a handler runs. Storage work is short, so a few threads serve it best (more only add context
+// switches); a handler that calls a provider can wait seconds on it, so those get their own, larger
+// pool and never hold up the storage work of other requests.
+enum class RunOn {
+  kIoThread,  // cheap and non-blocking
+  kStorage,   // reads and writes the database
+  kOutbound,  // also calls out (credential checks against providers)
+};
+
 struct Route {
   std::string method;
   std::string pattern;  // "/accounts/{id}/meta"
   std::vector<std::string> parts;
   Handler handler;
-  bool blocking = true;  // false: cheap and non-blocking, may run on the I/O thread
+  RunOn run_on = RunOn::kStorage;
 };
 
 class Router {
  public:
   explicit Router(const Clock& clock) : clock_(clock) {}
 
-  void Add(std::string method, std::string pattern, Handler h, bool blocking = true);
+  void Add(std::string method, std::string pattern, Handler h, RunOn run_on = RunOn::kStorage);
   // Runs before every matched handler (e.g. per-client rate limits); an error answers instead.
   void SetGuard(std::function<Status(const Request&)> guard) { guard_ = std::move(guard); }
 

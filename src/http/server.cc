@@ -54,7 +54,8 @@ struct Server::Impl {
   ServerOptions opts;
   const Router& router;
   asio::io_context ioc;
-  asio::thread_pool workers;
+  asio::thread_pool workers;   // RunOn::kStorage and the background tick
+  asio::thread_pool outbound;  // RunOn::kOutbound
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<size_t> connections{0};
@@ -65,7 +66,9 @@ struct Server::Impl {
   std::function<void()> tick;
 
   Impl(ServerOptions o, const Router& r)
-      : opts(std::move(o)), router(r), ioc(opts.io_threads), workers(static_cast<size_t>(opts.worker_threads)) {}
+      : opts(std::move(o)), router(r), ioc(opts.io_threads),
+        workers(static_cast<size_t>(opts.worker_threads)),
+        outbound(static_cast<size_t>(opts.outbound_threads)) {}
 
   Response Error(int status, std::string_view msg) { return ErrorResponse(status, msg, router.clock().NowMs()); }
 
@@ -190,10 +193,11 @@ struct Server::Impl {
       int st = 0;
       std::string allow;
       const Route* route = router.Match(req, st, allow);
-      if (route && route->blocking) {
-        // Storage and provider checks block; they run on the worker pool so the I/O threads keep serving.
+      if (route && route->run_on != RunOn::kIoThread) {
+        // Storage and provider checks block; they run on a pool so the I/O threads keep serving.
+        auto& pool = route->run_on == RunOn::kOutbound ? outbound : workers;
         res = co_await asio::co_spawn(
-            workers, [this, &req]() -> asio::awaitable<Response> { co_return router.Dispatch(req); },
+            pool, [this, &req]() -> asio::awaitable<Response> { co_return router.Dispatch(req); },
             asio::use_awaitable);
       } else {
         res = router.Dispatch(req);
@@ -249,6 +253,7 @@ Server::Server(ServerOptions opts, const Router& router) {
 
 Server::~Server() {
   impl_->workers.join();
+  impl_->outbound.join();
 }
 
 Result<uint16_t> Server::Listen() {
@@ -324,8 +329,9 @@ void Server::Run() {
   for (auto& t : threads) t.join();
   *poll = nullptr;
   *tick_loop = nullptr;
-  // Let a background task that is still running finish before the store goes away.
+  // Let a background task or a handler that is still running finish before the store goes away.
   s.workers.wait();
+  s.outbound.wait();
 }
 
 }  // namespace connecthub::http

@@ -178,7 +178,7 @@ class Store {
   // --- Webhooks -------------------------------------------------------------------------------
   virtual Status CreateWebhook(const WebhookEndpoint& w) = 0;
   virtual Result<std::vector<WebhookEndpoint>> ListWebhooks(std::string_view project_id) = 0;
-  // Deletes the endpoint and its pending deliveries.
+  // Deletes the endpoint and every delivery it has (pending, delivered and failed): its log goes with it.
   virtual Status DeleteWebhook(std::string_view project_id, std::string_view id) = 0;
   virtual Status UpdateWebhookSecrets(std::string_view project_id, std::string_view id, std::string_view secret_ciphertext,
                                       const std::optional<std::string>& previous_ciphertext,

@@ -567,6 +567,7 @@ describe("configuration", () => {
       "--production": "CONNECTHUB_ENV",
       "--io-threads": "CONNECTHUB_IO_THREADS",
       "--worker-threads": "CONNECTHUB_WORKER_THREADS",
+      "--outbound-threads": "CONNECTHUB_OUTBOUND_THREADS",
       "--body-limit": "CONNECTHUB_BODY_LIMIT",
       "--webhook-timeout-ms": "CONNECTHUB_WEBHOOK_TIMEOUT_MS",
       "--rate-limit-api-key": "CONNECTHUB_RATE_LIMIT_API_KEY",

@@ -13,7 +13,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, writeFile, chmod, readFile, rm, open } from "node:fs/promises";
-import { startServer, createProject, http, basic, binPath, sleep } from "./lib/harness.mjs";
+import nodeHttp from "node:http";
+import { once } from "node:events";
+import { startServer, createProject, enable, http, basic, binPath, sleep } from "./lib/harness.mjs";
+import { createSession, hubCall } from "./lib/hub.mjs";
 import { assertCleanExit, stopGracefully } from "./lib/clean_exit.mjs";
 
 
@@ -301,5 +304,61 @@ describe("running out of file descriptors", {
   it("the server exits cleanly (exit 0, no sanitizer report)", { timeout: 90_000 }, async () => {
     stopped = await stopGracefully(server);
     await assertCleanExit(stopped, server.logs(), server.child.pid);
+  });
+});
+
+describe("slow providers do not hold up database work", () => {
+  // A provider that takes 3 s to answer its credential check. Hub completions wait on it on the
+  // outbound pool; session creation, listing and reads run on the storage pool (2 threads here, fewer
+  // than the completions in flight) and must not queue behind them.
+  const DELAY_MS = 3000;
+  let server;
+  let provider;
+  let apiKey;
+  let integrationId;
+
+  before(async () => {
+    provider = nodeHttp.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end("[]"), DELAY_MS);
+    });
+    provider.listen(0, "127.0.0.1");
+    await once(provider, "listening");
+    server = await startServer({ env: { CONNECTHUB_VERIFY_ALLOW_PRIVATE: "1" }, args: ["--worker-threads", "2"] });
+    const p = await createProject(server, "slow-provider");
+    apiKey = p.api_key;
+    const base = `http://127.0.0.1:${provider.address().port}`;
+    integrationId = (await enable(server, p.project_id, "bamboohr", { base_url: base })).integration_id;
+  });
+  after(async () => {
+    await server?.stop();
+    provider?.closeAllConnections();
+    await new Promise((r) => provider?.close(r));
+  });
+
+  it("while 6 completions wait on the provider, sessions and lists answer at once", { timeout: 30_000 }, async () => {
+    const sessions = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+      createSession(server, apiKey, { origin_owner_id: `slow-${i}`, origin_owner_name: "Slow", provider: "bamboohr" })));
+    const started = Date.now();
+    const completions = sessions.map((s, i) => hubCall(server, s.token, "POST", "/hub/accounts", {
+      integration_id: integrationId, credentials: { subdomain: `slow${i}`, api_key: "a".repeat(39) + i },  // BambooHR keys: 40 hex
+    }, { timeoutMs: 20_000 }));
+    await sleep(300);  // the completions are now inside their provider checks
+    const timings = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      const made = await http(server, "POST", "/connect_sessions", { auth: apiKey, body: { origin_owner_id: `fast-${i}`, origin_owner_name: "Fast" } });
+      const list = await http(server, "GET", "/accounts?page_size=5", { auth: apiKey });
+      timings.push(Date.now() - t0);
+      assert.equal(made.status, 201, made.text);
+      assert.equal(list.status, 200, list.text);
+    }
+    const stillWaiting = Date.now() - started < DELAY_MS;
+    console.log(`# storage requests while completions waited on the provider: ${timings.join(", ")} ms`);
+    assert.ok(stillWaiting, "the completions were no longer waiting: the measurement proves nothing");
+    for (const ms of timings) assert.ok(ms < 1000, `a storage request waited ${ms} ms behind provider checks`);
+    const done = await Promise.all(completions);
+    assert.deepEqual(done.map((r) => r.status), [201, 201, 201, 201, 201, 201], done.map((r) => r.text).join("\n"));
+    assert.ok(Date.now() - started >= DELAY_MS, "the provider's delay applied");
   });
 });
