@@ -17,7 +17,7 @@ struct Config {
   std::string catalog_file;                                 // --catalog: a providers.json to use instead of the bundled one
   bool production = false;                                  // --production / CONNECTHUB_ENV=production
   int io_threads = 0;                                       // --io-threads (0: one per core)
-  int worker_threads = 8;                                   // --worker-threads (storage work)
+  int worker_threads = 32;                                  // --worker-threads (storage work)
   int outbound_threads = 32;                                // --outbound-threads (credential checks)
   size_t body_limit = 1 << 20;                              // --body-limit (bytes)
   int verify_timeout_ms = 8000;                             // --verify-timeout-ms

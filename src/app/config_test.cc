@@ -154,7 +154,7 @@ TEST(ConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.public_url, "");
   EXPECT_EQ(c.data_dir, "");
   EXPECT_FALSE(c.production);
-  EXPECT_EQ(c.worker_threads, 8);
+  EXPECT_EQ(c.worker_threads, 32);
   EXPECT_EQ(c.outbound_threads, 32);
   EXPECT_EQ(c.body_limit, 1u << 20);
   EXPECT_EQ(c.verify_timeout_ms, 8000);

@@ -266,7 +266,8 @@ int main(int argc, char** argv) {
   serve->add_flag("--production", cfg.production, "Production mode: refuse to start without CONNECTHUB_ENCRYPTION_KEY (also CONNECTHUB_ENV=production)");
   serve->add_option("--io-threads", cfg.io_threads, "I/O threads (0: one per core)")->envname("CONNECTHUB_IO_THREADS")->capture_default_str();
   serve->add_option("--worker-threads", cfg.worker_threads,
-                    "Threads for database work (short: a few threads keep the I/O busy; more add context switches)")
+                    "Threads for database work; a request holds one while its write waits for the group commit, "
+                    "so more threads mean larger commits (32: measured best with 64 connections on 2 cores)")
       ->envname("CONNECTHUB_WORKER_THREADS")->capture_default_str()->check(CLI::Range(1, 1024));
   serve->add_option("--outbound-threads", cfg.outbound_threads,
                     "Threads for hub completions, which check credentials with the provider (each may wait up to "

@@ -15,8 +15,7 @@ namespace connecthub::http {
 
 using Handler = std::function<Result<Response>(Request&)>;
 
-// Where a handler runs. Storage work is short, so a few threads serve it best (more only add context
-// switches); a handler that calls a provider can wait seconds on it, so those get their own, larger
+// Where a handler runs. A handler that calls a provider can wait seconds on it, so those get their own
 // pool and never hold up the storage work of other requests.
 enum class RunOn {
   kIoThread,  // cheap and non-blocking

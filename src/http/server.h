@@ -16,7 +16,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;                                 // 0 picks a free port
   int io_threads = 0;                                   // 0: one per core
-  int worker_threads = 8;                               // storage handlers (RunOn::kStorage) and background work
+  int worker_threads = 32;                              // storage handlers (RunOn::kStorage) and background work
   int outbound_threads = 32;                            // handlers that call providers (RunOn::kOutbound)
   size_t body_limit = 1 << 20;                          // larger bodies get 413
   size_t header_limit = 16 * 1024;                      // larger headers get 431
