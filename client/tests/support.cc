@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -68,6 +69,25 @@ std::string ServerBinary() {
 #else
   throw std::runtime_error("set CONNECTHUB_BIN to the connecthub binary");
 #endif
+}
+
+// Runs `session` for every connection `acceptor` takes until it closes, on one new thread running
+// `ioc`; `on_accept` (if any) runs on that thread for each connection.
+template <typename Session>
+std::thread AcceptOnThread(asio::io_context& ioc, tcp::acceptor& acceptor, Session session,
+                           std::function<void()> on_accept = {}) {
+  asio::co_spawn(
+      ioc,
+      [&ioc, &acceptor, session, on_accept]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, sock] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+          if (ec) co_return;
+          if (on_accept) on_accept();
+          asio::co_spawn(ioc, session(std::move(sock)), asio::detached);
+        }
+      },
+      asio::detached);
+  return std::thread([&ioc] { ioc.run(); });
 }
 
 }  // namespace
@@ -306,18 +326,7 @@ FakeServer::FakeServer(Respond respond, bool close_after) : impl_(std::make_uniq
       if (wec || close_after) co_return;
     }
   };
-  asio::co_spawn(
-      impl_->ioc,
-      [this, session]() -> asio::awaitable<void> {
-        for (;;) {
-          auto [ec, sock] = co_await impl_->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-          if (ec) co_return;
-          ++connections_;
-          asio::co_spawn(impl_->ioc, session(std::move(sock)), asio::detached);
-        }
-      },
-      asio::detached);
-  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+  impl_->thread = AcceptOnThread(impl_->ioc, impl_->acceptor, session, [this] { ++connections_; });
 }
 
 FakeServer::~FakeServer() {
@@ -423,17 +432,7 @@ TlsFront::TlsFront(const TestCert& cert, int upstream_port) : impl_(std::make_un
     asio::co_spawn(impl_->ioc, [tls, up, pump]() -> asio::awaitable<void> { co_await pump(*up, *tls); }, asio::detached);
     co_await pump(*tls, *up);
   };
-  asio::co_spawn(
-      impl_->ioc,
-      [this, session]() -> asio::awaitable<void> {
-        for (;;) {
-          auto [ec, sock] = co_await impl_->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-          if (ec) co_return;
-          asio::co_spawn(impl_->ioc, session(std::move(sock)), asio::detached);
-        }
-      },
-      asio::detached);
-  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+  impl_->thread = AcceptOnThread(impl_->ioc, impl_->acceptor, session);
 }
 
 TlsFront::~TlsFront() {
