@@ -21,6 +21,7 @@ struct Config {
   int outbound_threads = 32;                                // --outbound-threads (credential checks)
   size_t body_limit = 1 << 20;                              // --body-limit (bytes)
   int verify_timeout_ms = 8000;                             // --verify-timeout-ms
+  int auth_cache_ms = 1000;                                 // --auth-cache-ms (0: off)
   bool verify_allow_private = false;                        // CONNECTHUB_VERIFY_ALLOW_PRIVATE=1 (tests, development)
   bool webhook_allow_private = false;                       // CONNECTHUB_WEBHOOK_ALLOW_PRIVATE=1 (tests, development)
   std::string webhook_retry_schedule;                       // CONNECTHUB_WEBHOOK_RETRY_SCHEDULE, e.g. "5s,30s" (default: 5s..8h)

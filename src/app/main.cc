@@ -1,18 +1,21 @@
 // connecthub: the server and its admin commands (DESIGN section 9 is the contract).
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <boost/json.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/admin.h"
 #include "app/config.h"
 #include "handlers/handlers.h"
 #include "http/server.h"
+#include "ops/log_sink.h"
 #include "ops/metrics.h"
 #include "ops/rate_limiter.h"
 #include "webhooks/dispatcher.h"
@@ -187,6 +190,10 @@ int Serve(Config cfg) {
                        out.emplace_back(fmt::format("pool=\"{}\"", p.pool), static_cast<double>(p.waiting));
                      return out;
                    });
+  if (cfg.auth_cache_ms > 0) {
+    ctx.api_key_cache = std::make_shared<TtlCache<Project>>(cfg.auth_cache_ms, 10000);
+    ctx.enabled_cache = std::make_shared<TtlCache<AppContext::ProviderSet>>(cfg.auth_cache_ms, 10000);
+  }
   ctx.api_key_limit = limits[0].get();
   ctx.hub_token_limit = limits[1].get();
   ctx.client_limit = limits[2].get();
@@ -219,9 +226,17 @@ int Serve(Config cfg) {
   });
   spdlog::info("connecthub listening on {}:{} (public URL {}), {} providers in the catalog", opts.host, *port,
                settings.public_url, (*catalog)->providers().size());
+  // From here on, request lines are written in batches, at least once a second (see log_sink.h).
+  std::shared_ptr<ops::BufferedFdSink> log_sink;
+  for (const auto& sink : spdlog::default_logger()->sinks()) {
+    if (auto b = std::dynamic_pointer_cast<ops::BufferedFdSink>(sink)) log_sink = b;
+  }
+  if (log_sink) log_sink->set_immediate(false);
+  spdlog::flush_every(std::chrono::seconds(1));
   dispatcher.Start();
   server.Run();
   dispatcher.Stop();
+  if (log_sink) log_sink->set_immediate(true);
   spdlog::info("connecthub stopped");
   return 0;
 }
@@ -234,7 +249,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Logs go to stderr so that stdout carries only command output (JSON with --json).
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("connecthub"));
+  auto log_sink = std::make_shared<ops::BufferedFdSink>(STDERR_FILENO);
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("connecthub", log_sink));
   SetupLogging();
   CLI::App app{"connecthub: self-hosted account linking, wire-compatible with StackOne's connect sessions API"};
   app.require_subcommand(1);
@@ -285,6 +301,12 @@ int main(int argc, char** argv) {
       ->envname("CONNECTHUB_RATE_LIMIT_CLIENT")->capture_default_str();
   serve->add_option("--verify-timeout-ms", cfg.verify_timeout_ms, "Timeout of a credential check against a provider")
       ->envname("CONNECTHUB_VERIFY_TIMEOUT_MS")->capture_default_str();
+  serve->add_option("--auth-cache-ms", cfg.auth_cache_ms,
+                    "How long an API key's project, and a project's enabled integrations, are cached for the hot "
+                    "path: a revoked key keeps working, and a disabled integration still gets new connect sessions, for "
+                    "up to this long "
+                    "(0: no cache, every request reads the database)")
+      ->envname("CONNECTHUB_AUTH_CACHE_MS")->capture_default_str()->check(CLI::Range(0, 600000));
   serve->footer(
       "Environment: CONNECTHUB_ENCRYPTION_KEY (64 hex chars) encrypts credentials; "
       "CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS (comma-separated) are still read during a rotation; "

@@ -27,12 +27,19 @@ Status AppContext::CheckRate(ops::RateLimiter* limiter, std::string_view key, st
   return e;
 }
 
-Result<Project> AppContext::AuthenticateApiKey(const http::Request& req) const {
+std::optional<Result<Project>> AppContext::AuthenticateApiKey(const http::Request& req, bool may_block) const {
   auto header = req.Header("authorization");
   if (header.empty()) return Unauthenticated("Missing API key: use HTTP Basic auth with the API key as the username");
   auto key = http::ParseBasicApiKey(header);
   if (!key) return Unauthenticated("Invalid authorization: use HTTP Basic auth with the API key as the username");
   const std::string hash = crypto::TokenHash(*key);
+  if (api_key_cache) {
+    if (auto hit = api_key_cache->Get(hash, Now())) {
+      CH_TRY_STATUS(CheckRate(api_key_limit, hash, "api_key"));
+      return Result<Project>(std::move(*hit));
+    }
+  }
+  if (!may_block) return std::nullopt;
   // Limited before the lookup, so guessing keys is limited too.
   CH_TRY_STATUS(CheckRate(api_key_limit, hash, "api_key"));
   auto project = store.FindProjectByApiKeyHash(hash);
@@ -40,7 +47,23 @@ Result<Project> AppContext::AuthenticateApiKey(const http::Request& req) const {
     if (project.code() == ErrorCode::kNotFound) return Unauthenticated("Invalid API key");
     return std::move(project).error();
   }
+  // Only keys that exist are cached: made-up keys cannot fill the cache.
+  if (api_key_cache) api_key_cache->Put(hash, *project, Now());
   return project;
+}
+
+std::optional<Result<AppContext::ProviderSet>> AppContext::EnabledProviders(const std::string& project_id,
+                                                                           bool may_block) const {
+  if (enabled_cache) {
+    if (auto hit = enabled_cache->Get(project_id, Now())) return Result<ProviderSet>(std::move(*hit));
+  }
+  if (!may_block) return std::nullopt;
+  CH_TRY(auto enabled, EnabledIntegrations(project_id));
+  auto set = std::make_shared<std::set<std::string>>();
+  for (const auto& kv : enabled) set->insert(kv.first);
+  ProviderSet out = std::move(set);
+  if (enabled_cache) enabled_cache->Put(project_id, out, Now());
+  return Result<ProviderSet>(std::move(out));
 }
 
 Result<ConnectSession> AppContext::AuthenticateHubToken(const http::Request& req) const {

@@ -4,12 +4,15 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <boost/json/object.hpp>
 
 #include "core/result.h"
 #include "core/time.h"
+#include "core/ttl_cache.h"
 #include "core/types.h"
 #include "crypto/crypto.h"
 #include "http/message.h"
@@ -52,8 +55,18 @@ struct AppContext {
 
   TimeMs Now() const { return clock.NowMs(); }
 
+  // Hot-path caches (null: none). A revoked API key, or a change to a project's integrations, is
+  // seen up to their ttl late (--auth-cache-ms, default 1 s; 0 turns them off).
+  std::shared_ptr<TtlCache<Project>> api_key_cache;  // API key hash -> its project
+  using ProviderSet = std::shared_ptr<const std::set<std::string>>;
+  std::shared_ptr<TtlCache<ProviderSet>> enabled_cache;  // project id -> enabled provider keys
+
   // The project of the request's Basic-auth API key; kUnauthenticated otherwise.
-  Result<Project> AuthenticateApiKey(const http::Request& req) const;
+  Result<Project> AuthenticateApiKey(const http::Request& req) const { return *AuthenticateApiKey(req, true); }
+  // The same; with `may_block` false, nullopt when the answer needs a database read (not cached).
+  std::optional<Result<Project>> AuthenticateApiKey(const http::Request& req, bool may_block) const;
+  // The provider keys the project has enabled (and the catalog knows), cached; nullopt as above.
+  std::optional<Result<ProviderSet>> EnabledProviders(const std::string& project_id, bool may_block) const;
   // The connect session of the request's x-hub-session-token, usable now; kUnauthenticated otherwise.
   Result<ConnectSession> AuthenticateHubToken(const http::Request& req) const;
   // The project's integrations that are enabled, by provider key.

@@ -12,17 +12,22 @@ namespace bj = boost::json;
 namespace {
 
 // Checks that depend on the project's state: the provider is in the catalog and enabled, and an
-// account_id names an account of this project with the same owner.
-Status CheckAgainstProject(const AppContext& ctx, const Project& project, const SessionRequest& req) {
+// account_id names an account of this project with the same owner. nullopt when that needs a
+// database read and `may_block` is false.
+std::optional<Status> CheckAgainstProject(const AppContext& ctx, const Project& project, const SessionRequest& req,
+                                          bool may_block) {
   if (req.provider) {
     const ProviderDef* p = ctx.catalog->Find(*req.provider);
     if (!p) return InvalidArgument("provider '" + req.provider->substr(0, 64) + "' is not a known provider");
-    CH_TRY(auto enabled, ctx.EnabledIntegrations(project.id));
-    if (!enabled.count(*req.provider)) {
+    auto enabled = ctx.EnabledProviders(project.id, may_block);
+    if (!enabled) return std::nullopt;
+    if (!enabled->ok()) return std::move(*enabled).error();
+    if (!enabled->value()->count(*req.provider)) {
       return InvalidArgument("provider '" + *req.provider + "' is not enabled in this project; enable its integration first");
     }
   }
   if (req.account_id) {
+    if (!may_block) return std::nullopt;
     auto account = ctx.store.FindAccount(project.id, *req.account_id);
     if (!account.ok()) {
       if (account.code() == ErrorCode::kNotFound) return NotFound("account_id '" + req.account_id->substr(0, 64) + "' was not found");
@@ -43,21 +48,58 @@ std::string AuthLinkUrl(const AppContext& ctx, const std::string& token) {
   return ctx.settings.public_url + ctx.settings.hub_page_path + "#token=" + token;
 }
 
+// Everything POST /connect_sessions does before the insert: authenticate, validate, build the row and
+// its token. nullopt when that needs a database read and `may_block` is false.
+std::optional<Result<ConnectSession>> PrepareSession(const AppContext& ctx, http::Request& req, bool may_block,
+                                                     std::string& token) {
+  auto project = ctx.AuthenticateApiKey(req, may_block);
+  if (!project) return std::nullopt;
+  if (!project->ok()) return std::move(*project).error();
+  CH_TRY(bj::object body, ReadJsonBody(req));
+  CH_TRY(SessionRequest sr, ParseSessionRequest(body));
+  auto checked = CheckAgainstProject(ctx, project->value(), sr, may_block);
+  if (!checked) return std::nullopt;
+  CH_TRY_STATUS(*checked);
+  token = crypto::RandomToken("cst_");
+  return MakeSession(sr, project->value(), crypto::TokenHash(token), ctx.Now());
+}
+
+http::Response SessionCreated(const AppContext& ctx, const ConnectSession& s, std::string token) {
+  ctx.Count("connecthub_connect_sessions_created_total");
+  bj::object out = ctx.SessionJson(s);
+  out["auth_link_url"] = AuthLinkUrl(ctx, token);
+  out["token"] = std::move(token);
+  return http::JsonResponse(201, out);
+}
+
 }  // namespace
 
 void AddConnectSessionRoutes(http::Router& r, AppContext& ctx) {
   r.Add("POST", "/connect_sessions", [&ctx](http::Request& req) -> Result<http::Response> {
-    CH_TRY(Project project, ctx.AuthenticateApiKey(req));
-    CH_TRY(bj::object body, ReadJsonBody(req));
-    CH_TRY(SessionRequest sr, ParseSessionRequest(body));
-    CH_TRY_STATUS(CheckAgainstProject(ctx, project, sr));
-    std::string token = crypto::RandomToken("cst_");
-    CH_TRY(ConnectSession s, ctx.store.CreateSession(MakeSession(sr, project, crypto::TokenHash(token), ctx.Now())));
-    ctx.Count("connecthub_connect_sessions_created_total");
-    bj::object out = ctx.SessionJson(s);
-    out["auth_link_url"] = AuthLinkUrl(ctx, token);
-    out["token"] = std::move(token);
-    return http::JsonResponse(201, out);
+    std::string token;
+    CH_TRY(ConnectSession s, *PrepareSession(ctx, req, /*may_block=*/true, token));
+    CH_TRY(ConnectSession created, ctx.store.CreateSession(s));
+    return SessionCreated(ctx, created, std::move(token));
+  });
+  // The common case, the key and the project's integrations cached and no account_id to look up,
+  // never waits on a pool thread: validation runs on the I/O thread, the insert joins the writer's
+  // next group commit, and the commit answers the request.
+  r.SetFast([&ctx](http::Request& req, http::Reply& reply) -> bool {
+    if (!ctx.store.HasAsyncSessionWrites()) return false;
+    std::string token;
+    auto prepared = PrepareSession(ctx, req, /*may_block=*/false, token);
+    if (!prepared) return false;
+    if (!prepared->ok()) {
+      reply([e = std::move(*prepared).error()]() -> Result<http::Response> { return e; });
+      return true;
+    }
+    // Runs on the writer thread after the commit: hands the result over, renders nothing.
+    return ctx.store.CreateSessionAsync(prepared->value(), [&ctx, reply, token](Result<ConnectSession> created) {
+      reply([&ctx, created = std::move(created), token]() -> Result<http::Response> {
+        if (!created.ok()) return created.error();
+        return SessionCreated(ctx, *created, token);
+      });
+    });
   });
 
   r.Add("POST", "/connect_sessions/authenticate", [&ctx](http::Request& req) -> Result<http::Response> {

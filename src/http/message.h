@@ -28,6 +28,7 @@ struct Request {
   std::string request_id;
   std::map<std::string, std::string> params;  // path parameters, percent-decoded
   std::string route;                           // the matched route pattern, for logs and metrics
+  bool admitted = false;                       // the router's guard has let it through once already
 
   std::string_view Header(std::string_view name) const {
     auto it = headers.find(std::string(name));

@@ -33,6 +33,8 @@ void Router::Add(std::string method, std::string pattern, Handler h, RunOn run_o
   routes_.push_back(std::move(r));
 }
 
+void Router::SetFast(FastHandler fast) { routes_.back().fast = std::move(fast); }
+
 const Route* Router::Match(Request& req, int& status, std::string& allow) const {
   auto segs = SplitPath(req.path);
   if (!segs.ok()) {
@@ -95,20 +97,64 @@ Response Router::Dispatch(Request& req) const {
     if (status == 405) r.SetHeader("Allow", allow);
     return Finish(req, std::move(r));
   }
-  Response res;
+  Result<Response> out = Internal("no response");
   try {
-    Status admitted = guard_ ? guard_(req) : OkStatus();
-    Result<Response> out = admitted.ok() ? route->handler(req) : Result<Response>(std::move(admitted).error());
-    if (out.ok()) {
-      res = std::move(out).value();
-    } else {
-      const Error& e = out.error();
-      if (e.code == ErrorCode::kInternal) spdlog::error("request {} {}: {}", req.request_id, req.route, e.message);
-      res = ErrorResponse(e, clock_.NowMs());
-    }
+    Status admitted = Admit(req);
+    out = admitted.ok() ? route->handler(req) : Result<Response>(std::move(admitted).error());
   } catch (const std::exception& e) {
     spdlog::error("request {} {}: unhandled exception: {}", req.request_id, req.route, e.what());
-    res = ErrorResponse(Internal("unhandled exception"), clock_.NowMs());
+    out = Internal("unhandled exception");
+  }
+  return Complete(req, std::move(out));
+}
+
+Status Router::Admit(Request& req) const {
+  // A request the fast path declined comes through here a second time; it is counted once.
+  if (req.admitted || !guard_) return OkStatus();
+  Status st = guard_(req);
+  if (st.ok()) req.admitted = true;
+  return st;
+}
+
+bool Router::TryFast(Request& req, const Route& route, std::function<void(std::function<Response()>)> done) const {
+  if (!route.fast || req.method == "OPTIONS") return false;
+  // Query strings are parsed by Dispatch, which also answers a malformed one.
+  if (req.target.find('?') != std::string::npos) return false;
+  Status admitted = Admit(req);
+  if (!admitted.ok()) {
+    done([this, &req, e = std::move(admitted).error()]() { return Complete(req, e); });
+    return true;
+  }
+  Reply reply = [this, &req, done = std::move(done)](MakeResponse make) {
+    done([this, &req, make = std::move(make)]() {
+      Result<Response> out = Internal("no response");
+      try {
+        out = make();
+      } catch (const std::exception& e) {
+        spdlog::error("request {} {}: unhandled exception: {}", req.request_id, req.route, e.what());
+        out = Internal("unhandled exception");
+      }
+      return Complete(req, std::move(out));
+    });
+  };
+  try {
+    return route.fast(req, reply);
+  } catch (const std::exception& e) {
+    // Only reached before the handler answered (see FastHandler).
+    spdlog::error("request {} {}: unhandled exception: {}", req.request_id, req.route, e.what());
+    reply([] { return Internal("unhandled exception"); });
+    return true;
+  }
+}
+
+Response Router::Complete(const Request& req, Result<Response> out) const {
+  Response res;
+  if (out.ok()) {
+    res = std::move(out).value();
+  } else {
+    const Error& e = out.error();
+    if (e.code == ErrorCode::kInternal) spdlog::error("request {} {}: {}", req.request_id, req.route, e.message);
+    res = ErrorResponse(e, clock_.NowMs());
   }
   return Finish(req, std::move(res));
 }

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -60,6 +61,7 @@ struct Server::Impl {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<size_t> connections{0};
   std::atomic<size_t> in_flight{0};
+  std::atomic<size_t> fast_pending{0};  // fast handlers that have not answered yet
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> counter{0};
   std::string id_prefix = crypto::RandomId("", 6);
@@ -90,6 +92,28 @@ struct Server::Impl {
     auto [ec, n] = head ? co_await bhttp::async_write_header(stream, sr, kNoThrow)
                         : co_await bhttp::async_write(stream, sr, kNoThrow);
     ok = !ec;
+  }
+
+  // Runs the route's fast handler on this I/O thread; nullopt when it declined. The coroutine waits
+  // without blocking the thread; the answer, from whichever thread produces it, resumes it here.
+  asio::awaitable<std::optional<Response>> RunFast(Request& req, const Route& route) {
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<Response>)>(
+        [this, &req, &route](auto handler) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          auto ex = asio::get_associated_executor(*h, ioc.get_executor());
+          ++fast_pending;
+          // `make` renders the response; it runs here on an I/O thread, not on the thread that answered.
+          auto complete = [this, h, ex](std::function<Response()> make) {
+            asio::post(ex, [h, make = std::move(make)]() mutable {
+              std::optional<Response> r;
+              if (make) r = make();
+              std::move(*h)(std::move(r));
+            });
+            --fast_pending;
+          };
+          if (!router.TryFast(req, route, complete)) complete(nullptr);
+        },
+        asio::use_awaitable);
   }
 
   // Answers a request that failed before it could be routed, then the connection closes.
@@ -193,7 +217,11 @@ struct Server::Impl {
       int st = 0;
       std::string allow;
       const Route* route = router.Match(req, st, allow);
-      if (route && route->run_on != RunOn::kIoThread) {
+      std::optional<Response> fast;
+      if (route && route->fast) fast = co_await RunFast(req, *route);
+      if (fast) {
+        res = std::move(*fast);
+      } else if (route && route->run_on != RunOn::kIoThread) {
         // Storage and provider checks block; they run on a pool so the I/O threads keep serving.
         auto& pool = route->run_on == RunOn::kOutbound ? outbound : workers;
         res = co_await asio::co_spawn(
@@ -329,9 +357,12 @@ void Server::Run() {
   for (auto& t : threads) t.join();
   *poll = nullptr;
   *tick_loop = nullptr;
-  // Let a background task or a handler that is still running finish before the store goes away.
+  // Let a background task or a handler that is still running finish before the store goes away, and
+  // the store answer what fast handlers queued (its answers are posted to the stopped io_context,
+  // which must still exist then).
   s.workers.wait();
   s.outbound.wait();
+  while (s.fast_pending.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 }  // namespace connecthub::http

@@ -144,6 +144,14 @@ class Store {
   // --- Connect sessions ----------------------------------------------------------------------
   // Assigns and returns the numeric id.
   virtual Result<ConnectSession> CreateSession(const ConnectSession& s) = 0;
+  // CreateSession without waiting: queues the insert and returns true; `done` runs exactly once when
+  // the session is durable (or the write failed), on a thread of the store's, so it must be quick
+  // and must not call back into the store. A store without such a path returns false and never
+  // calls `done`; the caller then uses CreateSession from a thread that may block.
+  using SessionDone = std::function<void(Result<ConnectSession>)>;
+  virtual bool CreateSessionAsync(const ConnectSession& /*s*/, SessionDone /*done*/) { return false; }
+  // Whether CreateSessionAsync is implemented (it may still return false while shutting down).
+  virtual bool HasAsyncSessionWrites() const { return false; }
   virtual Result<ConnectSession> FindSessionByTokenHash(std::string_view token_hash) = 0;
   // Deletes sessions that expired before `before`; returns how many.
   virtual Result<int64_t> DeleteExpiredSessions(TimeMs before) = 0;

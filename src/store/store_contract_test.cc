@@ -6,9 +6,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -110,6 +114,14 @@ class StoreContractTest : public ::testing::TestWithParam<BackendFactory> {
   };
 
   ConnectSession NewSession(const Project& p, const SessionSpec& spec) {
+    ConnectSession s = SessionRow(p, spec);
+    auto created = S().CreateSession(s);
+    EXPECT_TRUE(created.ok()) << created.error().message;
+    return created.ok() ? *created : s;
+  }
+
+  // A session as a handler would make it, not yet stored.
+  ConnectSession SessionRow(const Project& p, const SessionSpec& spec) {
     ConnectSession s;
     s.project_id = p.id;
     s.organization_id = p.organization_id;
@@ -126,9 +138,7 @@ class StoreContractTest : public ::testing::TestWithParam<BackendFactory> {
     s.token_hash = crypto::TokenHash(crypto::RandomToken("cst_"));
     s.created_at = kNow;
     s.expires_at = spec.expires_at;
-    auto created = S().CreateSession(s);
-    EXPECT_TRUE(created.ok()) << created.error().message;
-    return created.ok() ? *created : s;
+    return s;
   }
 
   ConnectSession NewSession(const Project& p) { return NewSession(p, SessionSpec{}); }
@@ -403,6 +413,70 @@ TEST_P(StoreContractTest, CreateSessionAssignsIncreasingIdsAndRoundTrips) {
   EXPECT_FALSE(found->completed_account_id.has_value());
 
   EXPECT_EQ(S().FindSessionByTokenHash(crypto::TokenHash("nope")).code(), ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, CreateSessionAsyncAnswersEachOnceWhenStored) {
+  if (!S().HasAsyncSessionWrites()) GTEST_SKIP() << "this store has no asynchronous session writes";
+  Project p = NewProject();
+  constexpr int kN = 60;
+  std::vector<ConnectSession> rows;
+  for (int i = 0; i < kN; ++i) {
+    SessionSpec spec;
+    spec.owner_id = "async-" + std::to_string(i);
+    rows.push_back(SessionRow(p, spec));
+  }
+  rows[7].origin_owner_name = "quote \" and backslash \\ and , {braces} NULL";
+  rows[8].provider.reset();
+  rows[8].metadata_json.reset();
+  rows[8].categories.clear();
+  rows[kN - 1].token_hash = rows[0].token_hash;  // one duplicate: exactly one of the two may be stored
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0;
+  std::vector<std::optional<Result<ConnectSession>>> got(kN);
+  std::vector<int> calls(kN, 0);
+  // From several threads at once, as the I/O threads queue them.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kN; i += 3) {
+        bool queued = S().CreateSessionAsync(rows[i], [&, i](Result<ConnectSession> r) {
+          std::lock_guard lk(mu);
+          ++calls[i];
+          got[i] = std::move(r);
+          ++answered;
+          cv.notify_all();
+        });
+        EXPECT_TRUE(queued);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(20), [&] { return answered == kN; })) << answered << " of " << kN;
+  }
+  std::set<int64_t> ids;
+  for (int i = 0; i < kN; ++i) {
+    EXPECT_EQ(calls[i], 1) << i;
+    ASSERT_TRUE(got[i].has_value());
+    if (i == 0 || i == kN - 1) continue;
+    ASSERT_TRUE(got[i]->ok()) << i << ": " << got[i]->error().message;
+    const ConnectSession& s = got[i]->value();
+    EXPECT_GT(s.id, 0);
+    ids.insert(s.id);
+    auto found = S().FindSessionByTokenHash(rows[i].token_hash);
+    ASSERT_TRUE(found.ok()) << i;
+    EXPECT_EQ(found->id, s.id);
+    EXPECT_EQ(found->origin_owner_id, rows[i].origin_owner_id);
+    EXPECT_EQ(found->origin_owner_name, rows[i].origin_owner_name);
+    EXPECT_EQ(found->provider, rows[i].provider);
+    EXPECT_EQ(found->metadata_json, rows[i].metadata_json);
+    EXPECT_EQ(found->categories, rows[i].categories);
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kN - 2)) << "ids are distinct";
+  EXPECT_NE(got[0]->ok(), got[kN - 1]->ok()) << "exactly one of two sessions with the same token hash is stored";
 }
 
 TEST_P(StoreContractTest, SessionWithoutOptionalFieldsRoundTrips) {

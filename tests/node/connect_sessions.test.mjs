@@ -10,7 +10,7 @@ import {
   UnauthorizedResponse,
 } from "@stackone/stackone-client-ts/sdk/models/errors/index.js";
 import {
-  startServer, createProject, enable, createApiKey, revokeApiKey, sdk, http, httpNode,
+  startServer, createProject, enable, disable, createApiKey, revokeApiKey, sdk, http, httpNode,
   basic, expectError, expectJson, sleep, ISO_Z, CATEGORIES,
 } from "./lib/harness.mjs";
 
@@ -447,7 +447,17 @@ describe("connect sessions", () => {
       expectJson(await authenticate(s.token, { key: A.api_key }), 201);
 
       await revokeApiKey(server, A.project_id, k.id);
-      expectError(await create({ ...OWNER }, { key: k.api_key }), 401);
+      // The server caches a key's project for --auth-cache-ms (1 s by default): the revocation is
+      // seen within that time, never later.
+      const revokedAt = Date.now();
+      let res;
+      for (;;) {
+        res = await create({ ...OWNER }, { key: k.api_key });
+        if (res.status === 401 || Date.now() - revokedAt > 3000) break;
+        await sleep(100);
+      }
+      expectError(res, 401);
+      assert.ok(Date.now() - revokedAt < 2500, `revocation took ${Date.now() - revokedAt} ms`);
       expectError(await authenticate(s.token, { key: k.api_key }), 401);
       await created({ ...OWNER }, { key: A.api_key });
     });
@@ -531,4 +541,47 @@ describe("connect sessions", () => {
       assert.ok(!log.includes(s), `server log contains a secret (${s.slice(0, 6)}…)`);
     }
   });
+});
+
+// The hot path caches a key's project and a project's enabled integrations (--auth-cache-ms). With
+// the cache off, every change is seen by the very next request; with it on, within its ttl.
+describe("API key and integration cache (--auth-cache-ms)", () => {
+  for (const ttl of [0, 500]) {
+    test(`--auth-cache-ms ${ttl}: a revoked key and a disabled integration stop creating sessions ${ttl ? "within the ttl" : "at once"}`, async () => {
+      const server = await startServer({ args: ["--auth-cache-ms", String(ttl)] });
+      try {
+        const P = await createProject(server, `cache-${ttl}`);
+        await enable(server, P.project_id, "bamboohr");
+        const k = await createApiKey(server, P.project_id);
+        const post = (key, body) => http(server, "POST", "/connect_sessions", { auth: key, body });
+        // Warm the cache: the key's project and the enabled providers are now remembered.
+        for (let i = 0; i < 3; i++) expectJson(await post(k.api_key, { ...OWNER, provider: "bamboohr" }), 201);
+
+        const waitFor = async (what, fn) => {
+          const t0 = Date.now();
+          for (let attempts = 1; ; attempts++) {
+            const res = await fn();
+            if (res.status !== 201) return { res, attempts, ms: Date.now() - t0 };
+            if (Date.now() - t0 > 3000) assert.fail(`${what}: still 201 after ${Date.now() - t0} ms`);
+            await sleep(20);
+          }
+        };
+        await disable(server, P.project_id, "bamboohr");
+        const d = await waitFor("disabled integration", () => post(P.api_key, { ...OWNER, provider: "bamboohr" }));
+        expectError(d.res, 400);
+        await revokeApiKey(server, P.project_id, k.id);
+        const r = await waitFor("revoked key", () => post(k.api_key, { ...OWNER }));
+        expectError(r.res, 401);
+        // A CLI call takes tens of ms; the bound is the ttl plus that, never the ttl alone.
+        if (ttl === 0) {
+          assert.equal(d.attempts, 1, "without a cache the next request sees the disabled integration");
+          assert.equal(r.attempts, 1, "without a cache the next request sees the revoked key");
+        } else {
+          assert.ok(d.ms <= ttl + 400 && r.ms <= ttl + 400, `seen within the ttl (${d.ms}, ${r.ms} ms)`);
+        }
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 });

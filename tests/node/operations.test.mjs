@@ -574,6 +574,7 @@ describe("configuration", () => {
       "--rate-limit-hub-token": "CONNECTHUB_RATE_LIMIT_HUB_TOKEN",
       "--rate-limit-client": "CONNECTHUB_RATE_LIMIT_CLIENT",
       "--verify-timeout-ms": "CONNECTHUB_VERIFY_TIMEOUT_MS",
+      "--auth-cache-ms": "CONNECTHUB_AUTH_CACHE_MS",
     };
     // An option's entry runs from its line to the next option or the end of the list.
     const entries = new Map();
@@ -592,6 +593,7 @@ describe("configuration", () => {
     assert.match(entries.get("--rate-limit-api-key"), /=100:200\b/);
     assert.match(entries.get("--rate-limit-hub-token"), /=5:30\b/);
     assert.match(entries.get("--rate-limit-client"), /=20:60\b/);
+    assert.match(entries.get("--auth-cache-ms"), /=1000\b/);
     // The switches that exist only as environment variables.
     for (const env of ["CONNECTHUB_ENCRYPTION_KEY", "CONNECTHUB_PREVIOUS_ENCRYPTION_KEYS", "CONNECTHUB_VERIFY_ALLOW_PRIVATE",
       "CONNECTHUB_WEBHOOK_ALLOW_PRIVATE", "CONNECTHUB_WEBHOOK_RETRY_SCHEDULE", "CONNECTHUB_RATE_LIMITS"]) {

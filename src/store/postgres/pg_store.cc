@@ -12,10 +12,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -178,6 +182,9 @@ std::vector<Account> ReadAccounts(const Res& res) {
   return out;
 }
 
+#define SESSION_INSERT                                                                                  \
+  "INSERT INTO connect_sessions (project_id, organization_id, token_hash, origin_owner_id, origin_owner_name, " \
+  "origin_username, provider, categories, account_id, label, multiple, metadata, type, created_at, expires_at) "
 #define SESSION_COLS                                                                                            \
   "id, project_id, organization_id, token_hash, origin_owner_id, origin_owner_name, origin_username, provider, " \
   "categories, account_id, label, multiple, metadata, type, created_at, expires_at, spent_at, completed_account_id"
@@ -383,10 +390,63 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// PostgreSQL array literals ({"a","b",NULL}) for inserting many rows with one unnest() statement.
+class ArrayLiteral {
+ public:
+  void Add(const std::optional<std::string>& v) {
+    Sep();
+    if (!v) {
+      out_ += "NULL";
+      return;
+    }
+    out_ += '"';
+    for (char c : *v) {
+      if (c == '"' || c == '\\') out_ += '\\';
+      out_ += c;
+    }
+    out_ += '"';
+  }
+  void Add(int64_t v) {
+    Sep();
+    out_ += std::to_string(v);
+  }
+  void Bool(bool v) {
+    Sep();
+    out_ += v ? "t" : "f";
+  }
+  std::string Done() { return out_ + "}"; }
+
+ private:
+  void Sep() { out_ += out_.size() > 1 ? "," : ""; }
+  std::string out_ = "{";
+};
+
+bool SessionStorable(const ConnectSession& s) {
+  for (const std::string* v : {&s.project_id, &s.token_hash, &s.origin_owner_id, &s.origin_owner_name}) {
+    if (!Storable(*v)) return false;
+  }
+  for (const auto* v : {&s.origin_username, &s.provider, &s.account_id, &s.label, &s.metadata_json}) {
+    if (*v && !Storable(**v)) return false;
+  }
+  for (const auto& c : s.categories) {
+    if (!Storable(c)) return false;
+  }
+  return true;
+}
+
 class PgStore final : public Store {
  public:
   explicit PgStore(pg::ParsedUrl url)
       : redacted_(url.redacted), pool_(std::move(url.params), url.pool_size, std::chrono::seconds(10)) {}
+
+  ~PgStore() override {
+    {
+      std::lock_guard lk(batch_mu_);
+      batch_stop_ = true;
+    }
+    batch_cv_.notify_all();
+    if (batch_thread_.joinable()) batch_thread_.join();  // after it has answered what was queued
+  }
 
   const std::string& redacted_url() const { return redacted_; }
 
@@ -563,20 +623,33 @@ class PgStore final : public Store {
   // --- Connect sessions --------------------------------------------------------------------------
   Result<ConnectSession> CreateSession(const ConnectSession& in) override {
     ConnectSession out = in;
-    CH_TRY_STATUS(Tx([&](Conn& c) -> Status {
-      CH_TRY(Res r, c.Exec("INSERT INTO connect_sessions (project_id, organization_id, token_hash, origin_owner_id, "
-                           "origin_owner_name, origin_username, provider, categories, account_id, label, multiple, "
-                           "metadata, type, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
-                           "RETURNING id",
-                           Params()
-                               .Add(in.project_id).Add(in.organization_id).Add(in.token_hash).Add(in.origin_owner_id)
-                               .Add(in.origin_owner_name).Add(in.origin_username).Add(in.provider)
-                               .Add(EncodeStringList(in.categories)).Add(in.account_id).Add(in.label).Bool(in.multiple)
-                               .Add(in.metadata_json).Add(AccountTypeName(in.type)).Add(in.created_at).Add(in.expires_at)));
-      out.id = r.row(0).Int(0);
-      return OkStatus();
-    }));
+    // One statement in autocommit: one round trip instead of BEGIN, INSERT, COMMIT.
+    CH_TRY(Res r, Autocommit(SESSION_INSERT "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id",
+                             Params()
+                                 .Add(in.project_id).Add(in.organization_id).Add(in.token_hash).Add(in.origin_owner_id)
+                                 .Add(in.origin_owner_name).Add(in.origin_username).Add(in.provider)
+                                 .Add(EncodeStringList(in.categories)).Add(in.account_id).Add(in.label).Bool(in.multiple)
+                                 .Add(in.metadata_json).Add(AccountTypeName(in.type)).Add(in.created_at).Add(in.expires_at)));
+    if (r.rows() != 1) return Internal("insert returned no id");
+    out.id = r.row(0).Int(0);
     return out;
+  }
+
+  bool HasAsyncSessionWrites() const override { return true; }
+
+  // Sessions queued here are inserted by one thread, as many per statement as have arrived while the
+  // previous statement ran (group commit, as the SQLite writer does): one commit, and one fsync, for
+  // a burst of sessions instead of one each.
+  bool CreateSessionAsync(const ConnectSession& in, SessionDone done) override {
+    if (!SessionStorable(in)) return false;  // CreateSession answers those with the exact error
+    {
+      std::lock_guard lk(batch_mu_);
+      if (batch_stop_) return false;
+      if (!batch_thread_.joinable()) batch_thread_ = std::thread([this] { BatchLoop(); });
+      batch_queue_.push_back(PendingSession{in, std::move(done)});
+    }
+    batch_cv_.notify_one();
+    return true;
   }
 
   Result<ConnectSession> FindSessionByTokenHash(std::string_view token_hash) override {
@@ -889,6 +962,14 @@ class PgStore final : public Store {
     }
   }
 
+  // One write statement in autocommit. Not retried on a dead connection: it may have committed
+  // before the connection broke.
+  Result<Res> Autocommit(std::string_view sql, const Params& params) {
+    CH_TRY(auto lease, pool_.Acquire());
+    lease->ClearFlags();
+    return Guarded<Result<Res>>([&](Conn& c) { return c.Exec(sql, params); }, *lease);
+  }
+
   // One statement (or a few) in autocommit. Reads are idempotent, so a pooled connection found dead
   // (the server restarted since its last use) is replaced and the read retried once.
   template <typename T, typename Fn>
@@ -934,8 +1015,84 @@ class PgStore final : public Store {
     }
   }
 
+  struct PendingSession {
+    ConnectSession session;
+    SessionDone done;
+  };
+  static constexpr size_t kMaxSessionBatch = 256;
+
+  void BatchLoop() {
+    std::vector<PendingSession> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(batch_mu_);
+        batch_cv_.wait(lk, [&] { return batch_stop_ || !batch_queue_.empty(); });
+        if (batch_queue_.empty() && batch_stop_) return;
+        while (!batch_queue_.empty() && batch.size() < kMaxSessionBatch) {
+          batch.push_back(std::move(batch_queue_.front()));
+          batch_queue_.pop_front();
+        }
+      }
+      Status st = InsertSessions(batch);
+      if (!st.ok() && batch.size() > 1) {
+        // One row's failure (a duplicate token hash, say) must not fail the others: one by one.
+        for (auto& p : batch) p.done(CreateSession(p.session));
+      } else {
+        for (auto& p : batch) {
+          if (st.ok()) p.done(std::move(p.session));
+          else p.done(st.error());
+        }
+      }
+      batch.clear();
+    }
+  }
+
+  // One INSERT ... SELECT FROM unnest(arrays) for the whole batch, in autocommit; fills in the ids.
+  Status InsertSessions(std::vector<PendingSession>& batch) {
+    ArrayLiteral cols[15];
+    for (const auto& p : batch) {
+      const ConnectSession& s = p.session;
+      cols[0].Add(s.project_id);
+      cols[1].Add(s.organization_id);
+      cols[2].Add(s.token_hash);
+      cols[3].Add(s.origin_owner_id);
+      cols[4].Add(s.origin_owner_name);
+      cols[5].Add(s.origin_username);
+      cols[6].Add(s.provider);
+      cols[7].Add(EncodeStringList(s.categories));
+      cols[8].Add(s.account_id);
+      cols[9].Add(s.label);
+      cols[10].Bool(s.multiple);
+      cols[11].Add(s.metadata_json);
+      cols[12].Add(std::string(AccountTypeName(s.type)));
+      cols[13].Add(s.created_at);
+      cols[14].Add(s.expires_at);
+    }
+    Params params;
+    for (auto& c : cols) params.Add(c.Done());
+    CH_TRY(Res r, Autocommit(SESSION_INSERT
+                             "SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
+                             "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], "
+                             "$13::text[], $14::bigint[], $15::bigint[]) RETURNING id, token_hash",
+                             params));
+    if (r.rows() != static_cast<int>(batch.size())) return Internal("batch insert returned too few ids");
+    std::unordered_map<std::string, int64_t> ids;
+    for (int i = 0; i < r.rows(); ++i) ids.emplace(r.row(i).Text(1), r.row(i).Int(0));
+    for (auto& p : batch) {
+      auto it = ids.find(p.session.token_hash);
+      if (it == ids.end()) return Internal("batch insert lost a row");
+      p.session.id = it->second;
+    }
+    return OkStatus();
+  }
+
   std::string redacted_;
   pg::Pool pool_;
+  std::mutex batch_mu_;
+  std::condition_variable batch_cv_;
+  std::deque<PendingSession> batch_queue_;
+  bool batch_stop_ = false;
+  std::thread batch_thread_;  // started by the first queued session
 };
 
 }  // namespace
