@@ -111,61 +111,76 @@ std::optional<OutboxEvent> AppContext::MakeEvent(std::string_view type, const Ac
   return e;
 }
 
-bj::value JsonOrNull(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
+bj::value JsonOrNull(const std::optional<std::string>& text, bj::storage_ptr sp) {
+  if (!text) return bj::value(nullptr, sp);
   bj::error_code ec;
-  auto v = bj::parse(*text, ec);
-  if (ec) return nullptr;
+  auto v = bj::parse(*text, ec, sp);
+  if (ec) return bj::value(nullptr, sp);
   return v;
 }
 
-bj::object AppContext::SessionJson(const ConnectSession& s) const {
-  bj::object o;
-  o["id"] = s.id;
-  o["organization_id"] = s.organization_id;
-  o["project_id"] = s.project_id;
-  o["origin_owner_id"] = s.origin_owner_id;
-  o["origin_owner_name"] = s.origin_owner_name;
-  o["origin_username"] = s.origin_username ? bj::value(*s.origin_username) : bj::value(nullptr);
-  o["provider"] = s.provider ? bj::value(*s.provider) : bj::value(nullptr);
+namespace {
+// Renderings build whole trees in the caller's memory resource (a list renders many accounts into
+// one arena); every value below is created in `sp`, never copied into it.
+bj::value Str(std::string_view v, const bj::storage_ptr& sp) { return bj::value(bj::string(v, sp)); }
+bj::value OptStr(const std::optional<std::string>& v, const bj::storage_ptr& sp) {
+  return v ? Str(*v, sp) : bj::value(nullptr, sp);
+}
+}  // namespace
+
+bj::object AppContext::SessionJson(const ConnectSession& s, bj::storage_ptr sp) const {
+  bj::object o(sp);
+  o.reserve(18);
+  o.emplace("id", s.id);
+  o.emplace("organization_id", s.organization_id);
+  o.emplace("project_id", Str(s.project_id, sp));
+  o.emplace("origin_owner_id", Str(s.origin_owner_id, sp));
+  o.emplace("origin_owner_name", Str(s.origin_owner_name, sp));
+  o.emplace("origin_username", OptStr(s.origin_username, sp));
+  o.emplace("provider", OptStr(s.provider, sp));
   if (s.categories.empty()) {
-    o["categories"] = nullptr;
+    o.emplace("categories", nullptr);
   } else {
-    bj::array cats;
-    for (const auto& c : s.categories) cats.emplace_back(c);
-    o["categories"] = std::move(cats);
+    bj::array cats(sp);
+    for (const auto& c : s.categories) cats.emplace_back(Str(c, sp));
+    o.emplace("categories", std::move(cats));
   }
-  o["account_id"] = s.account_id ? bj::value(*s.account_id) : bj::value(nullptr);
-  o["label"] = s.label ? bj::value(*s.label) : bj::value(nullptr);
-  o["multiple"] = s.multiple;
-  o["metadata"] = JsonOrNull(s.metadata_json);
-  o["type"] = AccountTypeName(s.type);
-  o["created_at"] = FormatIso(s.created_at);
-  o["expires_at"] = FormatIso(s.expires_at);
+  o.emplace("account_id", OptStr(s.account_id, sp));
+  o.emplace("label", OptStr(s.label, sp));
+  o.emplace("multiple", s.multiple);
+  o.emplace("metadata", JsonOrNull(s.metadata_json, sp));
+  o.emplace("type", Str(AccountTypeName(s.type), sp));
+  o.emplace("created_at", Str(FormatIso(s.created_at), sp));
+  o.emplace("expires_at", Str(FormatIso(s.expires_at), sp));
   return o;
 }
 
-bj::object AppContext::AccountJson(const Account& a) const {
-  bj::object o;
-  o["id"] = a.id;
-  o["provider"] = a.provider;
+bj::object AppContext::AccountJson(const Account& a, bj::storage_ptr sp) const {
+  bj::object o(sp);
+  o.reserve(16);
+  o.emplace("id", Str(a.id, sp));
+  o.emplace("provider", Str(a.provider, sp));
   const ProviderDef* p = catalog->Find(a.provider);
-  o["provider_name"] = p ? bj::value(p->name) : bj::value(nullptr);
-  o["origin_owner_id"] = a.origin_owner_id;
-  o["origin_owner_name"] = a.origin_owner_name;
-  o["origin_username"] = a.origin_username ? bj::value(*a.origin_username) : bj::value(nullptr);
-  o["label"] = a.label ? bj::value(*a.label) : bj::value(nullptr);
-  o["status"] = AccountStatusName(a.status);
-  bj::array reasons;
+  o.emplace("provider_name", p ? Str(p->name, sp) : bj::value(nullptr, sp));
+  o.emplace("origin_owner_id", Str(a.origin_owner_id, sp));
+  o.emplace("origin_owner_name", Str(a.origin_owner_name, sp));
+  o.emplace("origin_username", OptStr(a.origin_username, sp));
+  o.emplace("label", OptStr(a.label, sp));
+  o.emplace("status", Str(AccountStatusName(a.status), sp));
+  bj::array reasons(sp);
   for (const auto& r : a.status_reasons) {
-    reasons.push_back(bj::object{{"code", r.code}, {"description", r.description}, {"timestamp", FormatIso(r.timestamp)}});
+    bj::object reason(sp);
+    reason.emplace("code", Str(r.code, sp));
+    reason.emplace("description", Str(r.description, sp));
+    reason.emplace("timestamp", Str(FormatIso(r.timestamp), sp));
+    reasons.emplace_back(std::move(reason));
   }
-  o["status_reasons"] = std::move(reasons);
-  o["type"] = AccountTypeName(a.type);
-  o["metadata"] = JsonOrNull(a.metadata_json);
-  o["integration_id"] = a.integration_id;
-  o["created_at"] = FormatIso(a.created_at);
-  o["updated_at"] = FormatIso(a.updated_at);
+  o.emplace("status_reasons", std::move(reasons));
+  o.emplace("type", Str(AccountTypeName(a.type), sp));
+  o.emplace("metadata", JsonOrNull(a.metadata_json, sp));
+  o.emplace("integration_id", Str(a.integration_id, sp));
+  o.emplace("created_at", Str(FormatIso(a.created_at), sp));
+  o.emplace("updated_at", Str(FormatIso(a.updated_at), sp));
   return o;
 }
 

@@ -80,8 +80,9 @@ struct AppContext {
   std::optional<OutboxEvent> MakeEvent(std::string_view type, const Account& a) const;
 
   // JSON renderings (wire shapes of StackOne's API).
-  boost::json::object SessionJson(const ConnectSession& s) const;
-  boost::json::object AccountJson(const Account& a) const;
+  // Built in `sp` (e.g. a monotonic resource for a whole response).
+  boost::json::object SessionJson(const ConnectSession& s, boost::json::storage_ptr sp = {}) const;
+  boost::json::object AccountJson(const Account& a, boost::json::storage_ptr sp = {}) const;
 };
 
 // Additional data bound into each credentials ciphertext: it cannot be decrypted as another row's.
@@ -90,6 +91,6 @@ std::string CredentialsAad(std::string_view project_id, std::string_view account
 // Requires a JSON content type (415 otherwise) and a JSON object body (400 otherwise).
 Result<boost::json::object> ReadJsonBody(const http::Request& req);
 // Parses a stored JSON object column (metadata) back to an object; {} if absent or malformed.
-boost::json::value JsonOrNull(const std::optional<std::string>& text);
+boost::json::value JsonOrNull(const std::optional<std::string>& text, boost::json::storage_ptr sp = {});
 
 }  // namespace connecthub

@@ -66,10 +66,13 @@ std::optional<Result<ConnectSession>> PrepareSession(const AppContext& ctx, http
 
 http::Response SessionCreated(const AppContext& ctx, const ConnectSession& s, std::string token) {
   ctx.Count("connecthub_connect_sessions_created_total");
-  bj::object out = ctx.SessionJson(s);
-  out["auth_link_url"] = AuthLinkUrl(ctx, token);
-  out["token"] = std::move(token);
-  return http::JsonResponse(201, out);
+  unsigned char first_block[4096];
+  bj::monotonic_resource arena(first_block, sizeof first_block);
+  bj::storage_ptr sp(&arena);
+  bj::object out = ctx.SessionJson(s, sp);
+  out.emplace("auth_link_url", bj::string(AuthLinkUrl(ctx, token), sp));
+  out.emplace("token", bj::string(token, sp));
+  return http::JsonResponse(201, bj::value(std::move(out)));
 }
 
 }  // namespace

@@ -1057,7 +1057,7 @@ class SqliteStore final : public Store {
     if (!db) {
       db = std::make_unique<Db>();
       Status st = db->Open(path_, false);
-      if (st.ok()) st = db->Exec("PRAGMA query_only=1;");
+      if (st.ok()) st = db->Exec("PRAGMA query_only=1; PRAGMA mmap_size=1073741824;");
       if (!st.ok()) {
         std::lock_guard lk(readers_mu_);
         --open_readers_;
