@@ -16,7 +16,7 @@ done
 
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-      libsodium-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev ca-certificates
+      libsodium-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjemalloc-dev ca-certificates
       libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
       nodejs npm)
 if [ "$want_test" = 1 ]; then
