@@ -1,5 +1,8 @@
 #include "crypto/crypto.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <sodium.h>
 
 namespace connecthub::crypto {
@@ -53,6 +56,22 @@ std::string TokenHash(std::string_view token) {
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
                      nullptr, 0);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+std::string NewSessionToken(int64_t now_ms) {
+  char stamp[16];
+  std::snprintf(stamp, sizeof stamp, "%012llx", static_cast<unsigned long long>(now_ms < 0 ? 0 : now_ms) & 0xffffffffffffULL);
+  return RandomToken(std::string("cst_") + stamp + ".");
+}
+
+std::string SessionTokenKey(std::string_view token) {
+  constexpr size_t kStampAt = 4, kStampLen = 12;
+  const bool stamped = token.size() > kStampAt + kStampLen + 1 && token.substr(0, kStampAt) == "cst_" &&
+                       token[kStampAt + kStampLen] == '.' &&
+                       std::all_of(token.begin() + kStampAt, token.begin() + kStampAt + kStampLen,
+                                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (!stamped) return TokenHash(token);
+  return std::string(token.substr(kStampAt, kStampLen)) + "." + TokenHash(token);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -1,6 +1,7 @@
 // Every use of libsodium goes through here. Call crypto::Init() once at start-up.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -25,6 +26,16 @@ std::string RandomKeyHex();
 // Hex BLAKE2b-256 of a high-entropy token. A fast hash is right here: the inputs are 256-bit random
 // values, so there is nothing to brute-force; a slow KDF would only cap request throughput.
 std::string TokenHash(std::string_view token);
+// Connect-session tokens: "cst_" + the creation time in milliseconds as 12 hex digits + "." + 256
+// random bits (base64url). The time is not secret (the session's created_at is in every response);
+// it is there so that the stored key sorts by age.
+std::string NewSessionToken(int64_t now_ms);
+// What the store keeps and looks tokens up by: for NewSessionToken's tokens, the time digits, ".",
+// then TokenHash of the whole token. New rows then land at the end of the unique index on it, one
+// index page per group commit, where a bare hash put each session on a random page (a 4 KiB write
+// each, then a checkpoint copy each). Any other token (those issued before this format) keys by
+// its bare TokenHash, so those still work; the two forms cannot collide (only one contains a dot).
+std::string SessionTokenKey(std::string_view token);
 // Constant-time equality (lengths are not secret).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

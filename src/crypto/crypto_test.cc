@@ -1,6 +1,9 @@
 #include "crypto/crypto.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -96,6 +99,51 @@ TEST_F(CryptoTest, ParseKeyAcceptsHexAndBase64Only32Bytes) {
   EXPECT_FALSE(Keyring::ParseKey(std::string(62, 'f')).ok());
   EXPECT_FALSE(Keyring::ParseKey(Base64Encode(std::string(16, 'k'))).ok());
   EXPECT_FALSE(Keyring::ParseKey("").ok());
+}
+
+}  // namespace
+}  // namespace connecthub::crypto
+
+namespace connecthub::crypto {
+namespace {
+
+TEST_F(CryptoTest, SessionTokenCarriesItsTimeAndAtLeast256RandomBits) {
+  const std::string t = NewSessionToken(0x0123456789abLL);
+  EXPECT_EQ(t.substr(0, 17), "cst_0123456789ab.");
+  EXPECT_GE(t.size() - 17, 43u);
+  EXPECT_NE(NewSessionToken(0x0123456789abLL), t);
+  for (char c : t) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') << t;
+}
+
+TEST_F(CryptoTest, SessionTokenKeysSortByCreationTime) {
+  std::vector<std::string> keys;
+  for (int64_t ms : {1700000000000LL, 1700000000001LL, 1700000001000LL, 1800000000000LL}) {
+    keys.push_back(SessionTokenKey(NewSessionToken(ms)));
+  }
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+}
+
+TEST_F(CryptoTest, SessionTokenKeyBindsTheWholeToken) {
+  const std::string t = NewSessionToken(1700000000000LL);
+  const std::string key = SessionTokenKey(t);
+  EXPECT_EQ(key, SessionTokenKey(t));
+  EXPECT_EQ(key.substr(0, 13), t.substr(4, 13));
+  EXPECT_EQ(key.substr(13), TokenHash(t));
+  std::string other = t;
+  other.back() = other.back() == 'A' ? 'B' : 'A';
+  EXPECT_NE(SessionTokenKey(other), key);
+  // Same random part, another time: another key.
+  std::string moved = t;
+  moved[5] = moved[5] == '0' ? '1' : '0';
+  EXPECT_NE(SessionTokenKey(moved), key);
+}
+
+TEST_F(CryptoTest, SessionTokenOtherTokensKeyByTheirBareHash) {
+  // Tokens issued before the stamped format, and anything malformed, look up as they always did.
+  for (std::string t : {RandomToken("cst_"), std::string("cst_unknown"), std::string("cst_0123456789AB.xyz"),
+                        std::string("cst_0123456789ab"), std::string("cst_0123456789ab."), std::string("")}) {
+    EXPECT_EQ(SessionTokenKey(t), TokenHash(t)) << t;
+  }
 }
 
 }  // namespace

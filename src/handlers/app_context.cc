@@ -70,7 +70,7 @@ Result<ConnectSession> AppContext::AuthenticateHubToken(const http::Request& req
   auto token = req.Header("x-hub-session-token");
   if (token.empty()) return Unauthenticated("Missing x-hub-session-token header");
   if (!http::LooksLikeToken(token)) return Unauthenticated("This link is not valid.");
-  const std::string hash = crypto::TokenHash(token);
+  const std::string hash = crypto::SessionTokenKey(token);
   CH_TRY_STATUS(CheckRate(hub_token_limit, hash, "hub_token"));
   auto session = store.FindSessionByTokenHash(hash);
   if (!session.ok()) {

@@ -60,8 +60,9 @@ std::optional<Result<ConnectSession>> PrepareSession(const AppContext& ctx, http
   auto checked = CheckAgainstProject(ctx, project->value(), sr, may_block);
   if (!checked) return std::nullopt;
   CH_TRY_STATUS(*checked);
-  token = crypto::RandomToken("cst_");
-  return MakeSession(sr, project->value(), crypto::TokenHash(token), ctx.Now());
+  const TimeMs now = ctx.Now();
+  token = crypto::NewSessionToken(now);
+  return MakeSession(sr, project->value(), crypto::SessionTokenKey(token), now);
 }
 
 http::Response SessionCreated(const AppContext& ctx, const ConnectSession& s, std::string token) {
@@ -113,7 +114,7 @@ void AddConnectSessionRoutes(http::Router& r, AppContext& ctx) {
     }
     CH_TRY(std::string token, json::ReqString(body, "token", 64 * 1024));
     if (!http::LooksLikeToken(token)) return Unauthenticated("Invalid connect session token");
-    auto s = ctx.store.FindSessionByTokenHash(crypto::TokenHash(token));
+    auto s = ctx.store.FindSessionByTokenHash(crypto::SessionTokenKey(token));
     if (!s.ok()) {
       if (s.code() == ErrorCode::kNotFound) return Unauthenticated("Invalid connect session token");
       return std::move(s).error();
