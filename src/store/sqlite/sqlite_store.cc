@@ -1080,7 +1080,9 @@ class SqliteStore final : public Store {
     if (!db) {
       db = std::make_unique<Db>();
       Status st = db->Open(path_, false);
-      if (st.ok()) st = db->Exec("PRAGMA query_only=1; PRAGMA mmap_size=1073741824;");
+      // No mmap: it made lists 10-20% faster, but every reader maps the file separately and the
+      // kernel counts the pages once per mapping: peak RSS read 7 GB with 1,000,000 accounts.
+      if (st.ok()) st = db->Exec("PRAGMA query_only=1;");
       if (!st.ok()) {
         std::lock_guard lk(readers_mu_);
         --open_readers_;
