@@ -41,11 +41,6 @@ class TtlCache {
     map_.insert_or_assign(std::move(key), std::make_pair(now + ttl_, std::move(value)));
   }
 
-  void Erase(std::string_view key) {
-    std::lock_guard lk(mu_);
-    map_.erase(std::string(key));
-  }
-
   size_t size() const {
     std::lock_guard lk(mu_);
     return map_.size();

@@ -29,13 +29,6 @@ TEST(TtlCacheTest, PutReplacesAndRestartsTheTtl) {
   EXPECT_EQ(c.Get("k", 1500), "b");
 }
 
-TEST(TtlCacheTest, EraseForgets) {
-  TtlCache<int> c(1000, 10);
-  c.Put("k", 1, 0);
-  c.Erase("k");
-  EXPECT_FALSE(c.Get("k", 1));
-}
-
 TEST(TtlCacheTest, StaysWithinItsBound) {
   TtlCache<int> c(1000, 3);
   for (int i = 0; i < 100; ++i) c.Put("k" + std::to_string(i), i, 0);

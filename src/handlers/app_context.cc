@@ -35,7 +35,7 @@ std::optional<Result<Project>> AppContext::AuthenticateApiKey(const http::Reques
   const std::string hash = crypto::TokenHash(*key);
   if (api_key_cache) {
     if (auto hit = api_key_cache->Get(hash, Now())) {
-      CH_TRY_STATUS(CheckRate(api_key_limit, hash, "api_key"));
+      if (may_block) CH_TRY_STATUS(CheckRate(api_key_limit, hash, "api_key"));
       return Result<Project>(std::move(*hit));
     }
   }
@@ -50,6 +50,12 @@ std::optional<Result<Project>> AppContext::AuthenticateApiKey(const http::Reques
   // Only keys that exist are cached: made-up keys cannot fill the cache.
   if (api_key_cache) api_key_cache->Put(hash, *project, Now());
   return project;
+}
+
+Status AppContext::ChargeApiKey(const http::Request& req) const {
+  auto key = http::ParseBasicApiKey(req.Header("authorization"));
+  if (!key) return OkStatus();
+  return CheckRate(api_key_limit, crypto::TokenHash(*key), "api_key");
 }
 
 std::optional<Result<AppContext::ProviderSet>> AppContext::EnabledProviders(const std::string& project_id,

@@ -63,8 +63,12 @@ struct AppContext {
 
   // The project of the request's Basic-auth API key; kUnauthenticated otherwise.
   Result<Project> AuthenticateApiKey(const http::Request& req) const { return *AuthenticateApiKey(req, true); }
-  // The same; with `may_block` false, nullopt when the answer needs a database read (not cached).
+  // The same; with `may_block` false, nullopt when the answer needs a database read (not cached), and
+  // the per-key rate limit is not applied: a fast handler may still decline and pass the request to
+  // the ordinary handler, which applies it. A fast handler that keeps the request calls ChargeApiKey.
   std::optional<Result<Project>> AuthenticateApiKey(const http::Request& req, bool may_block) const;
+  // Applies the per-key rate limit to the request's API key (nothing to do without a valid header).
+  Status ChargeApiKey(const http::Request& req) const;
   // The provider keys the project has enabled (and the catalog knows), cached; nullopt as above.
   std::optional<Result<ProviderSet>> EnabledProviders(const std::string& project_id, bool may_block) const;
   // The connect session of the request's x-hub-session-token, usable now; kUnauthenticated otherwise.

@@ -92,7 +92,8 @@ void AddConnectSessionRoutes(http::Router& r, AppContext& ctx) {
     if (!ctx.store.HasAsyncSessionWrites()) return false;
     std::string token;
     auto prepared = PrepareSession(ctx, req, /*may_block=*/false, token);
-    if (!prepared) return false;
+    if (!prepared) return false;  // not charged yet: the ordinary handler charges it once
+    if (Status limited = ctx.ChargeApiKey(req); !limited.ok()) prepared = std::move(limited).error();
     if (!prepared->ok()) {
       reply([e = std::move(*prepared).error()]() -> Result<http::Response> { return e; });
       return true;

@@ -384,6 +384,22 @@ describe("rate limits per API key and per hub token", () => {
     expectJson(await http(server, "GET", "/accounts", { auth: A.api_key }), 200);
   });
 
+  it("counts each session request once, whether the hot path answers it or passes it on", async () => {
+    // POST /connect_sessions is answered on the I/O thread when the key is cached; with an account_id
+    // it passes the request on to the ordinary handler (a database read), which must not charge the
+    // key a second time. Bucket of 3: a double charge would refuse the third request.
+    const key = (await createApiKey(server, A.project_id)).api_key;
+    const post = (body) => http(server, "POST", "/connect_sessions", { auth: key, body });
+    const owner = { origin_owner_id: "once", origin_owner_name: "Once" };
+    const got = [];
+    got.push(await post({ ...owner, provider: "demohris" }));  // caches the key
+    got.push(await post({ ...owner, account_id: "acc_missing" }));  // passed on: 404
+    got.push(await post({ ...owner, account_id: "acc_missing" }));
+    got.push(await post({ ...owner, provider: "demohris" }));  // hot path, bucket empty
+    assert.deepEqual(statuses(got), [201, 404, 404, 429]);
+    expect429(got[3]);
+  });
+
   it("limits guessed API keys too (before the lookup)", async () => {
     const wrong = `sk_${rand(20)}`;
     for (let i = 0; i < 3; i++) expectError(await http(server, "GET", "/accounts", { auth: wrong }), 401);
@@ -407,8 +423,8 @@ describe("rate limits per API key and per hub token", () => {
 
   it("counts the refusals by limit", async () => {
     const { m } = await scrape(server);
-    // 2 + 1 for A's key, 1 for the guessed key; 2 + 1 for token A.
-    assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "api_key" }), 4);
+    // 2 + 1 for A's key, 1 for the session key, 1 for the guessed key; 2 + 1 for token A.
+    assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "api_key" }), 5);
     assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "hub_token" }), 3);
     assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "client" }), undefined);
     assert.equal(sample(m, "connecthub_http_requests_total", { method: "GET", route: "/accounts", status: "429" }), 4);
