@@ -7,6 +7,7 @@
 #include "core/upsert.h"
 #include "handlers/handlers.h"
 #include "handlers/hub_support.h"
+#include "http/auth.h"
 #include "http/query.h"
 
 namespace connecthub {
@@ -94,6 +95,13 @@ Result<Submission> ReadSubmission(const http::Request& req) {
   return s;
 }
 
+// The answer to a completed link (POST /hub/accounts, PATCH /hub/accounts/{id}).
+http::Response Linked(const AppContext& ctx, const Completion& c) {
+  ctx.Count(c.created ? "connecthub_accounts_linked_total" : "connecthub_accounts_updated_total");
+  ctx.on_account_change();
+  return http::JsonResponse(c.created ? 201 : 200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
+}
+
 }  // namespace
 
 void AddHubRoutes(http::Router& r, AppContext& ctx) {
@@ -150,10 +158,28 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     CH_TRY(Submission sub, ReadSubmission(req));
     CH_TRY(auto found, FindAllowedIntegration(ctx, s, sub.integration_id));
     CH_TRY(Completion c, CompleteHubSession(ctx, s, found, sub.credentials, std::nullopt));
-    ctx.Count(c.created ? "connecthub_accounts_linked_total" : "connecthub_accounts_updated_total");
-    ctx.on_account_change();
-    return http::JsonResponse(c.created ? 201 : 200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
+    return Linked(ctx, c);
   }, http::RunOn::kOutbound);  // the provider's credential check may take up to the verify timeout
+  // The common case, a provider without a check request and no account_id, never waits on a pool
+  // thread: the body is read here on the I/O thread, and the session, integration and upsert decision
+  // are read and made inside the writer's next group commit, whose commit answers the request.
+  r.SetFast([&ctx](http::Request& req, http::Reply& reply) -> bool {
+    auto token = req.Header("x-hub-session-token");
+    if (token.empty() || !http::LooksLikeToken(token)) return false;
+    auto sub = ReadSubmission(req);
+    // The ordinary handler answers a bad body, after an invalid token as it should.
+    if (!sub.ok()) return false;
+    return CompleteHubSessionAsync(
+        ctx, token, std::move(sub->integration_id), std::move(sub->credentials),
+        [&ctx, reply](std::optional<Result<Completion>> done) {
+          if (!done) return reply(nullptr);  // the ordinary handler takes it from here
+          // Runs on the writer thread: hands the result over; rendering happens on the I/O thread.
+          reply([&ctx, c = std::move(*done)]() -> Result<http::Response> {
+            if (!c.ok()) return c.error();
+            return Linked(ctx, *c);
+          });
+        });
+  });
 
   r.Add("GET", "/hub/accounts/{id}", [&ctx](http::Request& req) -> Result<http::Response> {
     CH_TRY(ConnectSession s, ctx.AuthenticateHubToken(req));
@@ -182,9 +208,7 @@ void AddHubRoutes(http::Router& r, AppContext& ctx) {
     CH_TRY(auto found, FindAllowedIntegration(ctx, s, sub.integration_id));
     if (found.provider->key != a.provider) return InvalidArgument("integration_id does not match this account's provider");
     CH_TRY(Completion c, CompleteHubSession(ctx, s, found, sub.credentials, a.id));
-    ctx.Count("connecthub_accounts_updated_total");
-    ctx.on_account_change();
-    return http::JsonResponse(200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
+    return Linked(ctx, c);
   }, http::RunOn::kOutbound);
 }
 

@@ -2,12 +2,25 @@
 
 #include <boost/json.hpp>
 
+#include "core/connect_session.h"
 #include "core/credentials.h"
 #include "core/upsert.h"
 #include "providers/verify.h"
 
 namespace connecthub {
 namespace bj = boost::json;
+
+namespace {
+
+// Whether a session restricted to `only` (its provider, or its account's) or else to its categories
+// shows provider `p`.
+bool SessionShows(const ConnectSession& s, const std::optional<std::string>& only, const ProviderDef& p) {
+  if (only) return p.key == *only;
+  if (s.categories.empty()) return true;
+  return std::find(s.categories.begin(), s.categories.end(), p.category) != s.categories.end();
+}
+
+}  // namespace
 
 Result<std::map<std::string, Integration>> AllowedIntegrations(const AppContext& ctx, const ConnectSession& s) {
   CH_TRY(auto enabled, ctx.EnabledIntegrations(s.project_id));
@@ -22,11 +35,7 @@ Result<std::map<std::string, Integration>> AllowedIntegrations(const AppContext&
   }
   std::map<std::string, Integration> out;
   for (auto& [provider, integration] : enabled) {
-    if (only && provider != *only) continue;
-    if (!only && !s.categories.empty()) {
-      const std::string& cat = ctx.catalog->Find(provider)->category;
-      if (std::find(s.categories.begin(), s.categories.end(), cat) == s.categories.end()) continue;
-    }
+    if (!SessionShows(s, only, *ctx.catalog->Find(provider))) continue;
     out.emplace(provider, std::move(integration));
   }
   return out;
@@ -135,6 +144,47 @@ const Account* FindById(const CompletionContext& c, const std::string& id) {
   return nullptr;
 }
 
+// The row a completion writes, once the rules have decided (`d`): a new account, or the one to update
+// with its credentials replaced by `plaintext` (already merged with the stored ones and validated).
+Result<AccountWrite> AccountWriteFor(const AppContext& ctx, const CompletionContext& c, const UpsertDecision& d,
+                                     const AllowedIntegration& target, const std::string& plaintext, TimeMs now) {
+  AccountWrite w;
+  if (d.action == UpsertAction::kCreate) {
+    w.create = true;
+    Account& a = w.account;
+    a.id = crypto::RandomId("acc_");
+    a.project_id = c.session.project_id;
+    a.provider = target.provider->key;
+    a.origin_owner_id = c.session.origin_owner_id;
+    a.origin_owner_name = c.session.origin_owner_name;
+    a.multiple = c.session.multiple;
+    a.created_at = now;
+  } else {
+    const Account* current = FindById(c, d.account_id);
+    if (!current) return Conflict("The account changed while you were editing it. Open the link again.");
+    // When a concurrent completion for the same key created this account after we looked, what the
+    // user typed was validated as a complete credential set, so it can replace the stored one.
+    w.account = *current;
+    if (w.account.status != AccountStatus::kActive) {
+      w.account.status_reasons.push_back({"relinked", "Credentials updated and the account re-linked through the hub", now});
+    }
+  }
+  Account& a = w.account;
+  a.integration_id = target.integration.id;
+  a.status = AccountStatus::kActive;
+  if (c.session.origin_username) a.origin_username = c.session.origin_username;
+  if (c.session.label) a.label = c.session.label;
+  if (c.session.metadata_json) a.metadata_json = c.session.metadata_json;
+  a.type = c.session.type;
+  a.updated_at = now;
+  a.credentials_ciphertext = ctx.EncryptCredentials(a, plaintext);
+  return w;
+}
+
+void WipeAll(Credentials& creds) {
+  for (auto& [k, v] : creds) crypto::Wipe(v);
+}
+
 }  // namespace
 
 Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSession& s, const AllowedIntegration& target,
@@ -165,11 +215,15 @@ Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSessio
       stored = std::move(c);
     }
   }
-  CH_TRY(Credentials creds, ValidateCredentials(p, submitted, stored ? &*stored : nullptr));
-  CH_TRY_STATUS(CheckWithProvider(ctx, target, creds));
+  auto validated = ValidateCredentials(p, submitted, stored ? &*stored : nullptr);
+  if (stored) WipeAll(*stored);
+  CH_TRY(Credentials creds, std::move(validated));
+  if (Status checked = CheckWithProvider(ctx, target, creds); !checked.ok()) {
+    WipeAll(creds);
+    return std::move(checked).error();
+  }
   std::string plaintext = CredentialsToJson(creds);
-  for (auto& [k, v] : creds) crypto::Wipe(v);
-  if (stored) for (auto& [k, v] : *stored) crypto::Wipe(v);
+  WipeAll(creds);
 
   const TimeMs now = ctx.Now();
   auto decide = [&](const CompletionContext& c) -> Result<AccountWrite> {
@@ -177,37 +231,7 @@ Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSessio
     if (expect_account && (d.action != UpsertAction::kUpdate || d.account_id != *expect_account)) {
       return Conflict("The account changed while you were editing it. Open the link again.");
     }
-    AccountWrite w;
-    if (d.action == UpsertAction::kCreate) {
-      w.create = true;
-      Account& a = w.account;
-      a.id = crypto::RandomId("acc_");
-      a.project_id = c.session.project_id;
-      a.provider = p.key;
-      a.origin_owner_id = c.session.origin_owner_id;
-      a.origin_owner_name = c.session.origin_owner_name;
-      a.multiple = c.session.multiple;
-      a.created_at = now;
-    } else {
-      const Account* current = FindById(c, d.account_id);
-      if (!current) return Conflict("The account changed while you were editing it. Open the link again.");
-      // When a concurrent completion for the same key created this account after we looked, what the
-      // user typed was validated as a complete credential set, so it can replace the stored one.
-      w.account = *current;
-      if (w.account.status != AccountStatus::kActive) {
-        w.account.status_reasons.push_back({"relinked", "Credentials updated and the account re-linked through the hub", now});
-      }
-    }
-    Account& a = w.account;
-    a.integration_id = target.integration.id;
-    a.status = AccountStatus::kActive;
-    if (c.session.origin_username) a.origin_username = c.session.origin_username;
-    if (c.session.label) a.label = c.session.label;
-    if (c.session.metadata_json) a.metadata_json = c.session.metadata_json;
-    a.type = c.session.type;
-    a.updated_at = now;
-    a.credentials_ciphertext = ctx.EncryptCredentials(a, plaintext);
-    return w;
+    return AccountWriteFor(ctx, c, d, target, plaintext, now);
   };
   auto event = [&](const Account& a, bool created) {
     return ctx.MakeEvent(created ? "account.created" : "account.updated", a);
@@ -215,6 +239,72 @@ Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSessio
   auto result = ctx.store.CompleteSession(s.id, p.key, now, decide, event);
   crypto::Wipe(plaintext);
   return result;
+}
+
+bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std::string integration_id,
+                             bj::object submitted, FastCompletionDone done) {
+  // Everything below but the last call runs on the store's writer thread, one step after another.
+  struct State {
+    std::string hash;
+    bj::object submitted;
+    AllowedIntegration target;
+    bool passed_on = false;
+  };
+  auto st = std::make_shared<State>();
+  st->hash = crypto::SessionTokenKey(token);
+  st->submitted = std::move(submitted);
+  const TimeMs now = ctx.Now();
+
+  // The checks of AuthenticateHubToken and FindAllowedIntegration, in the same order, on the rows the
+  // write just read.
+  auto resolve = [&ctx, st, now](const ConnectSession* s, const Integration* i) -> Result<std::string> {
+    if (!s || !crypto::ConstantTimeEquals(s->token_hash, st->hash)) {
+      CH_TRY_STATUS(ctx.CheckRate(ctx.hub_token_limit, st->hash, "hub_token"));
+      return Unauthenticated("This link is not valid.");
+    }
+    const ProviderDef* p = i && i->enabled ? ctx.catalog->Find(i->provider) : nullptr;
+    // Passed on to the ordinary handler, before anything is charged: an edit session's integrations
+    // depend on its account, and a provider's check request must run before the write, never in it.
+    if (s->account_id || (p && p->verify)) {
+      st->passed_on = true;
+      return Unavailable("passed on to the ordinary handler");
+    }
+    CH_TRY_STATUS(ctx.CheckRate(ctx.hub_token_limit, st->hash, "hub_token"));
+    CH_TRY_STATUS(CheckSessionUsable(*s, now));
+    if (!p || !SessionShows(*s, s->provider, *p)) return NotFound("This integration is not available for this link");
+    st->target = AllowedIntegration{p, *i};
+    return p->key;
+  };
+  // CompleteHubSession's two decisions in one: nothing can change between them inside the write.
+  auto decide = [&ctx, st, now](const CompletionContext& c) -> Result<AccountWrite> {
+    const ProviderDef& p = *st->target.provider;
+    CH_TRY(UpsertDecision d, DecideUpsert(c.session, p.key, c.existing_for_key, c.session_account));
+    std::optional<Credentials> stored;
+    if (d.action == UpsertAction::kUpdate) {
+      if (const Account* a = FindById(c, d.account_id)) {
+        CH_TRY(Credentials sc, StoredCredentials(ctx, *a));
+        stored = std::move(sc);
+      }
+    }
+    auto validated = ValidateCredentials(p, st->submitted, stored ? &*stored : nullptr);
+    if (stored) WipeAll(*stored);
+    CH_TRY(Credentials creds, std::move(validated));
+    std::string plaintext = CredentialsToJson(creds);
+    WipeAll(creds);
+    auto w = AccountWriteFor(ctx, c, d, st->target, plaintext, now);
+    crypto::Wipe(plaintext);
+    return w;
+  };
+  auto event = [&ctx](const Account& a, bool created) {
+    return ctx.MakeEvent(created ? "account.created" : "account.updated", a);
+  };
+  auto finish = [st, done = std::move(done)](Result<Completion> r) {
+    if (st->passed_on) done(std::nullopt);
+    else done(std::move(r));
+  };
+  const std::string hash = st->hash;
+  return ctx.store.CompleteSessionAsync(hash, std::move(integration_id), now, std::move(resolve), std::move(decide),
+                                        std::move(event), std::move(finish));
 }
 
 }  // namespace connecthub

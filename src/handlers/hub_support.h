@@ -2,6 +2,7 @@
 // session (validate, check with the provider, then the atomic upsert in the store).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,5 +37,14 @@ Result<Account> HubEditableAccount(const AppContext& ctx, const ConnectSession& 
 // `expect_account`, the completion must update exactly that account.
 Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSession& s, const AllowedIntegration& target,
                                       const boost::json::object& submitted, std::optional<std::string> expect_account);
+
+// POST /hub/accounts without a pool thread (Store::CompleteSessionAsync): the session, the integration
+// and the upsert decision are read and made inside the write. False when the store has no such path.
+// `done` runs once on a store thread with the completion or an error, or with nullopt when the request
+// needs the ordinary handler: an edit session (account_id), or a provider with a check request (the
+// network call must come before the write). Nothing is charged or written for a request passed on.
+using FastCompletionDone = std::function<void(std::optional<Result<Completion>>)>;
+bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std::string integration_id,
+                             boost::json::object submitted, FastCompletionDone done);
 
 }  // namespace connecthub

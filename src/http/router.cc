@@ -126,6 +126,10 @@ bool Router::TryFast(Request& req, const Route& route, std::function<void(std::f
     return true;
   }
   Reply reply = [this, &req, done = std::move(done)](MakeResponse make) {
+    if (!make) {
+      done(nullptr);  // passed on: the caller dispatches to the ordinary handler
+      return;
+    }
     done([this, &req, make = std::move(make)]() {
       Result<Response> out = Internal("no response");
       try {

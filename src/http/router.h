@@ -25,7 +25,10 @@ using Reply = std::function<void(MakeResponse)>;
 // that finished the work, e.g. the database writer after its group commit), or it returns false
 // without having answered and the route's ordinary handler runs on its pool instead (e.g. when what
 // it needs is not cached). Hot routes use this to skip two thread hand-offs per request. Nothing in
-// it may throw once the work that will answer has been started.
+// it may throw once the work that will answer has been started. A handler that took the request may
+// still pass it on later: answering with an empty MakeResponse runs the ordinary handler on its pool
+// (e.g. when only the database write it started shows that the request needs what the fast path
+// does not do).
 using FastHandler = std::function<bool(Request&, Reply&)>;
 
 // Where a handler runs. A handler that calls a provider can wait seconds on it, so those get their own

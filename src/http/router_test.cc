@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -303,6 +305,76 @@ TEST_F(RouterTest, MatchReportsStatusWithoutRunningHandlers) {
   EXPECT_EQ(router_.Match(wrong, status, allow), nullptr);
   EXPECT_EQ(status, 405);
   EXPECT_EQ(allow, "GET");
+}
+
+
+// Fast handlers: a decline at once, an answer (rendered by the function handed over, with the usual
+// response rules), and a request taken and passed on later, which reaches the ordinary handler with
+// the guard charged once in all.
+TEST(RouterFastTest, AnswersDeclinesAndPassesOnWithTheGuardChargedOnce) {
+  FakeClock clock;
+  Router router(clock);
+  int guard_calls = 0;
+  int ordinary_calls = 0;
+  std::string mode;
+  Reply held;
+  router.SetGuard([&](const Request&) {
+    ++guard_calls;
+    return OkStatus();
+  });
+  router.Add("POST", "/hub/accounts", [&](Request&) -> Result<Response> {
+    ++ordinary_calls;
+    return JsonResponse(201, bj::object{{"via", "ordinary"}});
+  });
+  router.SetFast([&](Request&, Reply& reply) -> bool {
+    if (mode == "decline") return false;
+    if (mode == "answer") {
+      reply([]() -> Result<Response> { return JsonResponse(201, bj::object{{"via", "fast"}}); });
+      return true;
+    }
+    held = reply;  // answered later, from "another thread"
+    return true;
+  });
+  auto run = [&](Request& req, std::optional<std::function<Response()>>& out) {
+    int status = 0;
+    std::string allow;
+    const Route* route = router.Match(req, status, allow);
+    EXPECT_NE(route, nullptr);
+    return router.TryFast(req, *route, [&](std::function<Response()> make) { out = std::move(make); });
+  };
+
+  mode = "decline";
+  Request a = Req("POST", "/hub/accounts");
+  std::optional<std::function<Response()>> out_a;
+  EXPECT_FALSE(run(a, out_a));
+  EXPECT_FALSE(out_a.has_value());
+  EXPECT_EQ(router.Dispatch(a).status, 201);
+  EXPECT_EQ(guard_calls, 1);
+  EXPECT_EQ(ordinary_calls, 1);
+
+  mode = "answer";
+  Request b = Req("POST", "/hub/accounts");
+  std::optional<std::function<Response()>> out_b;
+  EXPECT_TRUE(run(b, out_b));
+  ASSERT_TRUE(out_b.has_value() && *out_b);
+  Response rb = (*out_b)();
+  EXPECT_EQ(rb.status, 201);
+  EXPECT_EQ(BodyOf(rb).at("via").as_string(), "fast");
+  EXPECT_TRUE(HeaderOf(rb, "Access-Control-Allow-Origin").has_value()) << "the response rules apply";
+  EXPECT_EQ(guard_calls, 2);
+  EXPECT_EQ(ordinary_calls, 1);
+
+  mode = "hold";
+  Request c = Req("POST", "/hub/accounts");
+  std::optional<std::function<Response()>> out_c;
+  EXPECT_TRUE(run(c, out_c));
+  EXPECT_FALSE(out_c.has_value()) << "not answered yet";
+  held(nullptr);  // passed on
+  ASSERT_TRUE(out_c.has_value());
+  EXPECT_FALSE(*out_c) << "an empty function: the caller dispatches to the ordinary handler";
+  EXPECT_EQ(router.Dispatch(c).status, 201);
+  EXPECT_EQ(ordinary_calls, 2);
+  EXPECT_EQ(guard_calls, 3) << "the request passed on was admitted once";
 }
 
 }  // namespace

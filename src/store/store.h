@@ -173,6 +173,22 @@ class Store {
   virtual Result<Completion> CompleteSession(int64_t session_id, std::string_view provider, TimeMs now,
                                              const DecideFn& decide, const EventFn& event) = 0;
 
+  // CompleteSession without waiting, for a session known by its token hash (the hub's hot path: the
+  // reads it needs happen inside the write, on the writer's connection, instead of beforehand on a
+  // pool). In one transaction: reads the session with `token_hash` and its project's integration
+  // `integration_id`, asks `resolve` for the provider to complete (its error ends the work with
+  // nothing written; so does any error after it), then does what CompleteSession does. `done` runs
+  // exactly once, on a thread of the store's, after the commit or the failure: it must be quick and
+  // must not call the store. A store without such a path returns false and never calls `done`.
+  // `resolve` gets null for a session or integration that does not exist.
+  using ResolveFn = std::function<Result<std::string>(const ConnectSession* session, const Integration* integration)>;
+  using CompletionDone = std::function<void(Result<Completion>)>;
+  virtual bool CompleteSessionAsync(std::string /*token_hash*/, std::string /*integration_id*/, TimeMs /*now*/,
+                                    ResolveFn /*resolve*/, DecideFn /*decide*/, EventFn /*event*/,
+                                    CompletionDone /*done*/) {
+    return false;
+  }
+
   // Atomically reads the account, asks `mutate` for the new row, refuses with kConflict when the new
   // upsert key collides with another account (unless both were made with `multiple`), writes it and
   // the outbox event. `mutate` returning the row unchanged writes nothing and emits no event.

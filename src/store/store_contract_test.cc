@@ -10,7 +10,9 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -648,6 +650,123 @@ TEST_P(StoreContractTest, SessionIsSpentAfterCompletion) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.code(), ErrorCode::kUnauthenticated);
   EXPECT_EQ(decide_calls.load(), 0);
+  EXPECT_EQ(List({.project_id = p.id}).size(), 1u);
+}
+
+// CompleteSessionAsync (the hub's hot path): a store that has it reads the session by token hash and
+// the session project's integration inside the write, lets `resolve` refuse with nothing written, and
+// otherwise behaves as CompleteSession, answering each call exactly once.
+TEST_P(StoreContractTest, CompleteSessionAsyncReadsByTokenInsideTheWrite) {
+  Project p = NewProject();
+  Project other = NewProject();
+  std::string hook = NewWebhook(p);
+  Integration mine{crypto::RandomId("int_"), p.id, "bamboohr", true, {{"base_url", "https://a.example"}}, kNow, kNow};
+  Integration theirs{crypto::RandomId("int_"), other.id, "bamboohr", true, {}, kNow, kNow};
+  ASSERT_TRUE(S().PutIntegration(mine).ok());
+  ASSERT_TRUE(S().PutIntegration(theirs).ok());
+  ConnectSession s = NewSession(p);
+
+  struct Seen {
+    std::optional<ConnectSession> session;
+    std::optional<Integration> integration;
+    int resolves = 0;
+  };
+  // Runs one asynchronous completion and waits for its answer; nullopt when the store has no such path.
+  auto run = [&](const std::string& token_hash, const std::string& integration_id, Seen& seen,
+                 std::function<Result<std::string>(const ConnectSession*, const Integration*)> resolve,
+                 TimeMs now = kNow + 10, std::string ct = "ct-async") -> std::optional<Result<Completion>> {
+    std::mutex mu;
+    std::condition_variable cv;
+    int calls = 0;
+    std::optional<Result<Completion>> got;
+    bool queued = S().CompleteSessionAsync(
+        token_hash, integration_id, now,
+        [&](const ConnectSession* cs, const Integration* in) {
+          ++seen.resolves;
+          seen.session = cs ? std::optional<ConnectSession>(*cs) : std::nullopt;
+          seen.integration = in ? std::optional<Integration>(*in) : std::nullopt;
+          return resolve(cs, in);
+        },
+        Decider("bamboohr", ct, now), Events(), [&](Result<Completion> r) {
+          std::lock_guard lk(mu);
+          ++calls;
+          got = std::move(r);
+          cv.notify_all();
+        });
+    if (!queued) return std::nullopt;
+    std::unique_lock lk(mu);
+    EXPECT_TRUE(cv.wait_for(lk, std::chrono::seconds(20), [&] { return calls > 0; }));
+    lk.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lk.lock();
+    EXPECT_EQ(calls, 1) << "answered exactly once";
+    return got;
+  };
+  auto accept = [](const ConnectSession*, const Integration* in) -> Result<std::string> {
+    if (!in) return NotFound("no integration");
+    return in->provider;
+  };
+
+  // Unknown token: resolve sees no session (and so no integration); its error is the answer.
+  Seen unknown;
+  auto none = run("no-such-hash", mine.id, unknown, [](const ConnectSession* cs, const Integration*) -> Result<std::string> {
+    if (!cs) return Unauthenticated("not valid");
+    return std::string("bamboohr");
+  });
+  if (!none) GTEST_SKIP() << "this store has no asynchronous completions";
+  EXPECT_EQ(none->code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(unknown.resolves, 1);
+  EXPECT_FALSE(unknown.session.has_value());
+  EXPECT_FALSE(unknown.integration.has_value());
+
+  // Another project's integration id is invisible; a refusal writes nothing and leaves the token.
+  Seen foreign;
+  auto refused = run(s.token_hash, theirs.id, foreign, accept);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(foreign.session.has_value());
+  EXPECT_EQ(foreign.session->id, s.id);
+  EXPECT_FALSE(foreign.integration.has_value());
+  EXPECT_TRUE(List({.project_id = p.id}).empty());
+  EXPECT_FALSE(S().FindSessionByTokenHash(s.token_hash)->spent_at.has_value());
+  EXPECT_TRUE(Deliveries(p, hook).empty());
+
+  // The session's own integration: resolved with every field, then completed as CompleteSession does.
+  Seen ok_seen;
+  auto done = run(s.token_hash, mine.id, ok_seen, accept);
+  ASSERT_TRUE(done.has_value());
+  ASSERT_TRUE(done->ok()) << done->error().message;
+  EXPECT_TRUE((*done)->created);
+  ASSERT_TRUE(ok_seen.integration.has_value());
+  EXPECT_EQ(ok_seen.integration->id, mine.id);
+  EXPECT_EQ(ok_seen.integration->project_id, p.id);
+  EXPECT_EQ(ok_seen.integration->provider, "bamboohr");
+  EXPECT_TRUE(ok_seen.integration->enabled);
+  EXPECT_EQ(ok_seen.integration->settings, (std::map<std::string, std::string>{{"base_url", "https://a.example"}}));
+  auto stored = S().FindAccount(p.id, (*done)->account.id);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stored->credentials_ciphertext, "ct-async");
+  EXPECT_EQ(stored->origin_owner_id, "cust-1");
+  EXPECT_EQ(S().FindSessionByTokenHash(s.token_hash)->spent_at, std::optional<TimeMs>(kNow + 10));
+  ASSERT_EQ(Deliveries(p, hook).size(), 1u);
+
+  // Spent now: the same token again is refused by the store after resolve accepted it.
+  Seen again_seen;
+  auto again = run(s.token_hash, mine.id, again_seen, accept, kNow + 20, "ct-again");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(List({.project_id = p.id}).size(), 1u);
+  EXPECT_EQ(S().FindAccount(p.id, (*done)->account.id)->credentials_ciphertext, "ct-async");
+
+  // An expired session likewise, with nothing written.
+  SessionSpec short_lived;
+  short_lived.owner_id = "cust-expired";
+  short_lived.expires_at = kNow + 5;
+  ConnectSession expired = NewSession(p, short_lived);
+  Seen expired_seen;
+  auto late = run(expired.token_hash, mine.id, expired_seen, accept, kNow + 10);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->code(), ErrorCode::kUnauthenticated);
   EXPECT_EQ(List({.project_id = p.id}).size(), 1u);
 }
 

@@ -400,6 +400,33 @@ describe("rate limits per API key and per hub token", () => {
     expect429(got[3]);
   });
 
+  it("counts each hub completion once against its token, whether the hot path answers it or passes it on", async () => {
+    // POST /hub/accounts is completed inside the writer's transaction when it can be; an edit session
+    // (account_id) is passed on from there to the ordinary handler, which must not charge the token a
+    // second time. Bucket of 3: rejected credentials leave the token usable, so the fourth try is the
+    // first one refused, on either path.
+    const key = (await createApiKey(server, A.project_id)).api_key;
+    const integrationId = (await enable(server, A.project_id, "demohris")).integration_id;
+    const owner = { origin_owner_id: `hub-once-${rand()}`, origin_owner_name: "Once" };
+    const { session, res } = await completeSession(server, key, { ...owner, provider: "demohris" }, integrationId, demoCreds());
+    const accountId = expectJson(res, 201).id;
+    const fresh = (await createSession(server, key, { ...owner, provider: "demohris" })).token;
+    const edit = (await createSession(server, key, { ...owner, account_id: accountId })).token;
+    assert.notEqual(session.token, fresh);
+    for (const [name, token] of [["hot path", fresh], ["passed on", edit]]) {
+      const got = [];
+      for (let i = 0; i < 4; i++) {
+        got.push(await hubCall(server, token, "POST", "/hub/accounts", { integration_id: integrationId, credentials: { not_a_field: "x" } }));
+      }
+      const st = statuses(got);
+      assert.equal(st[0], st[1], `${name}: ${st}`);
+      assert.equal(st[1], st[2], `${name}: ${st}`);
+      assert.ok(st[0] >= 400 && st[0] < 429, `${name}: rejected credentials are a client error: ${st}`);
+      assert.equal(st[3], 429, `${name}: ${st}`);
+      expect429(got[3]);
+    }
+  });
+
   it("limits guessed API keys too (before the lookup)", async () => {
     const wrong = `sk_${rand(20)}`;
     for (let i = 0; i < 3; i++) expectError(await http(server, "GET", "/accounts", { auth: wrong }), 401);
@@ -425,7 +452,8 @@ describe("rate limits per API key and per hub token", () => {
     const { m } = await scrape(server);
     // 2 + 1 for A's key, 1 for the session key, 1 for the guessed key; 2 + 1 for token A.
     assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "api_key" }), 5);
-    assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "hub_token" }), 3);
+    // 2 + 1 for token A; 1 each for the two tokens of the hub completion test.
+    assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "hub_token" }), 5);
     assert.equal(sample(m, "connecthub_rate_limited_total", { limit: "client" }), undefined);
     assert.equal(sample(m, "connecthub_http_requests_total", { method: "GET", route: "/accounts", status: "429" }), 4);
     assert.equal(sample(m, "connecthub_http_requests_total", { method: "GET", route: "/hub/settings", status: "429" }), 3);
