@@ -13,6 +13,7 @@
 #include "crypto/crypto.h"
 #include "http/error_mapping.h"
 #include "http/query.h"
+#include "ops/thread_name.h"
 
 namespace connecthub::http {
 
@@ -352,7 +353,12 @@ void Server::Run() {
   (*tick_loop)();
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < s.opts.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (int i = 1; i < s.opts.io_threads; ++i) {
+    threads.emplace_back([&s] {
+      ops::NameThisThread("http-io");
+      s.ioc.run();
+    });
+  }
   s.ioc.run();
   for (auto& t : threads) t.join();
   *poll = nullptr;

@@ -8,6 +8,7 @@
 
 #include "webhooks/endpoints.h"
 #include "webhooks/signing.h"
+#include "ops/thread_name.h"
 
 namespace connecthub::webhooks {
 
@@ -19,6 +20,7 @@ Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Start() {
   thread_ = std::thread([this] {
+    ops::NameThisThread("webhooks");
     for (;;) {
       int n = 0;
       try {

@@ -25,6 +25,7 @@
 
 #include "core/connect_session.h"
 #include "store/postgres/pg_conn.h"
+#include "ops/thread_name.h"
 
 namespace connecthub {
 namespace {
@@ -645,7 +646,10 @@ class PgStore final : public Store {
     {
       std::lock_guard lk(batch_mu_);
       if (batch_stop_) return false;
-      if (!batch_thread_.joinable()) batch_thread_ = std::thread([this] { BatchLoop(); });
+      if (!batch_thread_.joinable()) batch_thread_ = std::thread([this] {
+        ops::NameThisThread("pg-inserter");
+        BatchLoop();
+      });
       batch_queue_.push_back(PendingSession{in, std::move(done)});
     }
     batch_cv_.notify_one();
