@@ -98,7 +98,9 @@ Result<Submission> ReadSubmission(const http::Request& req) {
 // The answer to a completed link (POST /hub/accounts, PATCH /hub/accounts/{id}).
 http::Response Linked(const AppContext& ctx, const Completion& c) {
   ctx.Count(c.created ? "connecthub_accounts_linked_total" : "connecthub_accounts_updated_total");
-  ctx.on_account_change();
+  // Only when there is something to deliver: each nudge costs the dispatcher a claim round through
+  // the writer, and at thousands of links a second with no endpoint that was all wasted.
+  if (c.deliveries > 0) ctx.on_account_change();
   return http::JsonResponse(c.created ? 201 : 200, bj::object{{"id", c.account.id}, {"provider", c.account.provider}});
 }
 

@@ -50,6 +50,7 @@ struct AccountWrite {
 struct Completion {
   Account account;
   bool created = false;
+  int64_t deliveries = 0;  // webhook deliveries its event queued (0: no endpoint wants it)
 };
 
 // An account event, written in the same transaction as the change it describes (the outbox): the

@@ -535,6 +535,7 @@ TEST_P(StoreContractTest, CompleteSessionCreates) {
   auto c = S().CompleteSession(s.id, "bamboohr", kNow + 10, Decider("bamboohr", "ct-A", kNow + 10), Events(&event_calls));
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_TRUE(c->created);
+  EXPECT_EQ(c->deliveries, 1) << "the one endpoint wants account.created";
   EXPECT_EQ(event_calls.load(), 1);
   const Account& a = c->account;
   EXPECT_FALSE(a.id.empty());
@@ -737,6 +738,7 @@ TEST_P(StoreContractTest, CompleteSessionAsyncReadsByTokenInsideTheWrite) {
   ASSERT_TRUE(done.has_value());
   ASSERT_TRUE(done->ok()) << done->error().message;
   EXPECT_TRUE((*done)->created);
+  EXPECT_EQ((*done)->deliveries, 1);
   ASSERT_TRUE(ok_seen.integration.has_value());
   EXPECT_EQ(ok_seen.integration->id, mine.id);
   EXPECT_EQ(ok_seen.integration->project_id, p.id);
@@ -857,7 +859,14 @@ TEST_P(StoreContractTest, NoEventMeansNoDelivery) {
   auto c = S().CompleteSession(s.id, "bamboohr", kNow, Decider("bamboohr", "ct"),
                                [](const Account&, bool) -> std::optional<OutboxEvent> { return std::nullopt; });
   ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->deliveries, 0);
   EXPECT_TRUE(Deliveries(p, hook).empty());
+
+  // An event no endpoint wants queues nothing either (the project has no endpoint at all).
+  Project quiet = NewProject();
+  auto none = Complete(NewSession(quiet, SessionSpec{}));
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(none->deliveries, 0);
 }
 
 // --- UpdateAccount / DeleteAccount ----------------------------------------------------------

@@ -375,7 +375,8 @@ Status WriteAccount(Conn& c, const Account& a) {
 }
 
 // The outbox: one pending delivery per endpoint of the project that wants this event type.
-Status InsertEvent(Conn& c, const std::optional<OutboxEvent>& e) {
+// Queues the event for every endpoint of the project that wants it; `queued` (if given) gets how many.
+Status InsertEvent(Conn& c, const std::optional<OutboxEvent>& e, int64_t* queued = nullptr) {
   if (!e) return OkStatus();
   CH_TRY(Res r, c.Exec("INSERT INTO webhook_deliveries (message_id, project_id, endpoint_id, account_id, event_type, "
                        "payload, status, attempts, next_attempt_at, created_at, updated_at) "
@@ -383,7 +384,7 @@ Status InsertEvent(Conn& c, const std::optional<OutboxEvent>& e) {
                        "$4::text, 'pending', 0, $5::bigint, $5::bigint, $5::bigint "
                        "FROM webhook_endpoints WHERE project_id = $1::text AND strpos(events, ',' || $3::text || ',') > 0",
                        Params().Add(e->project_id).Add(e->account_id).Add(e->type).Add(e->payload_json).Add(e->created_at)));
-  (void)r;
+  if (queued) *queued = r.affected();
   return OkStatus();
 }
 
@@ -763,7 +764,7 @@ class PgStore final : public Store {
                                "WHERE id = $3 AND spent_at IS NULL",
                                Params().Add(now).Add(w.account.id).Add(session_id)));
       if (spend.affected() != 1) return Unauthenticated("This link has already been used. Ask for a new one.");
-      CH_TRY_STATUS(InsertEvent(c, event(w.account, w.create)));
+      CH_TRY_STATUS(InsertEvent(c, event(w.account, w.create), &result.deliveries));
       result.account = std::move(w.account);
       result.created = w.create;
       return OkStatus();

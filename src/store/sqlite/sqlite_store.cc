@@ -255,7 +255,8 @@ Status WriteAccount(Db& db, const Account& a) {
 }
 
 // The outbox: one pending delivery per endpoint of the project that wants this event type.
-Status InsertEvent(Db& db, const std::optional<OutboxEvent>& e) {
+// Queues the event for every endpoint of the project that wants it; `queued` (if given) gets how many.
+Status InsertEvent(Db& db, const std::optional<OutboxEvent>& e, int64_t* queued = nullptr) {
   if (!e) return OkStatus();
   CH_TRY(Stmt * s, db.Prepare(
                        "INSERT INTO webhook_deliveries (message_id, project_id, endpoint_id, account_id, event_type, "
@@ -266,7 +267,9 @@ Status InsertEvent(Db& db, const std::optional<OutboxEvent>& e) {
   // instr, not LIKE: binding a LIKE pattern expires the statement (SQLite re-plans it for the LIKE
   // optimization), so every account change re-parsed this INSERT ... SELECT on the writer thread.
   s->Bind(6, "," + e->type + ",");
-  return s->Run();
+  CH_TRY_STATUS(s->Run());
+  if (queued) *queued = db.Changes();
+  return OkStatus();
 }
 
 std::string EncodeEvents(const std::vector<std::string>& events) {
@@ -960,7 +963,7 @@ class SqliteStore final : public Store {
     spend->Bind(1, now).Bind(2, w.account.id).Bind(3, session.id);
     CH_TRY_STATUS(spend->Run());
     if (db.Changes() != 1) return Unauthenticated("This link has already been used. Ask for a new one.");
-    CH_TRY_STATUS(InsertEvent(db, event(w.account, w.create)));
+    CH_TRY_STATUS(InsertEvent(db, event(w.account, w.create), &result.deliveries));
     result.account = std::move(w.account);
     result.created = w.create;
     return OkStatus();
