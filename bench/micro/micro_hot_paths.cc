@@ -8,6 +8,7 @@
 #include "core/connect_session.h"
 #include "core/credentials.h"
 #include "core/json_util.h"
+#include "core/time.h"
 #include "core/upsert.h"
 #include "crypto/crypto.h"
 #include "http/auth.h"
@@ -185,6 +186,16 @@ void BM_SessionResponse(benchmark::State& st) {
   }
 }
 BENCHMARK(BM_SessionResponse);
+
+// The timestamps every rendered account, session and event carries (two or three each).
+void BM_FormatIso(benchmark::State& st) {
+  TimeMs t = 1714564800123;
+  for (auto _ : st) {
+    auto s = FormatIso(t += 7919);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_FormatIso);
 
 }  // namespace
 }  // namespace connecthub
