@@ -34,7 +34,9 @@ void ExpectRejected(std::string_view body, std::string_view message_part = {}) {
   auto r = ParseObject(body);
   ASSERT_FALSE(r.ok()) << "accepted: " << body;
   EXPECT_EQ(r.code(), ErrorCode::kInvalidArgument);
-  if (!message_part.empty()) EXPECT_THAT(r.error().message, HasSubstr(std::string(message_part)));
+  if (!message_part.empty()) {
+    EXPECT_THAT(r.error().message, HasSubstr(std::string(message_part)));
+  }
 }
 
 TEST(ParseObjectTest, AcceptsObjects) {

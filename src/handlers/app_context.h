@@ -57,9 +57,9 @@ struct AppContext {
 
   // Hot-path caches (null: none). A revoked API key, or a change to a project's integrations, is
   // seen up to their ttl late (--auth-cache-ms, default 1 s; 0 turns them off).
-  std::shared_ptr<TtlCache<Project>> api_key_cache;  // API key hash -> its project
+  std::shared_ptr<TtlCache<Project>> api_key_cache{};  // API key hash -> its project
   using ProviderSet = std::shared_ptr<const std::set<std::string>>;
-  std::shared_ptr<TtlCache<ProviderSet>> enabled_cache;  // project id -> enabled provider keys
+  std::shared_ptr<TtlCache<ProviderSet>> enabled_cache{};  // project id -> enabled provider keys
 
   // The project of the request's Basic-auth API key; kUnauthenticated otherwise.
   Result<Project> AuthenticateApiKey(const http::Request& req) const { return *AuthenticateApiKey(req, true); }

@@ -61,7 +61,9 @@ TEST(BundledCatalogTest, PatternsCompiledAndSecretsMarked) {
   ASSERT_NE(bamboo, nullptr);
   for (const auto& f : bamboo->fields) {
     EXPECT_EQ(f.pattern.empty(), f.regex == nullptr) << f.key;
-    if (f.type == "password") EXPECT_TRUE(f.secret) << f.key;
+    if (f.type == "password") {
+      EXPECT_TRUE(f.secret) << f.key;
+    }
   }
 }
 

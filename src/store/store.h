@@ -26,10 +26,10 @@ namespace connecthub {
 
 struct AccountFilter {
   std::string project_id;
-  std::vector<std::string> providers;       // any of (the deprecated `provider` is folded in)
-  std::vector<std::string> owner_ids;       // any of (`origin_owner_id` folded in)
-  std::vector<std::string> account_ids;     // any of
-  std::vector<AccountStatus> statuses;      // any of
+  std::vector<std::string> providers{};     // any of (the deprecated `provider` is folded in)
+  std::vector<std::string> owner_ids{};     // any of (`origin_owner_id` folded in)
+  std::vector<std::string> account_ids{};   // any of
+  std::vector<AccountStatus> statuses{};    // any of
   int64_t page = 1;                         // from 1
   int64_t page_size = 25;
 };

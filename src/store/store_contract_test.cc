@@ -110,7 +110,7 @@ class StoreContractTest : public ::testing::TestWithParam<BackendFactory> {
     std::string owner_id = "cust-1";
     std::string owner_name = "Acme";
     std::optional<std::string> provider = "bamboohr";
-    std::optional<std::string> account_id;
+    std::optional<std::string> account_id{};
     bool multiple = false;
     TimeMs expires_at = kNow + 1800 * 1000;
   };
