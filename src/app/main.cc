@@ -194,6 +194,9 @@ int Serve(Config cfg) {
     ctx.api_key_cache = std::make_shared<TtlCache<Project>>(cfg.auth_cache_ms, 10000);
     ctx.enabled_cache = std::make_shared<TtlCache<AppContext::ProviderSet>>(cfg.auth_cache_ms, 10000);
   }
+  // Facts, not answers: kept whatever --auth-cache-ms says (the hour only bounds how long an unused
+  // entry stays).
+  ctx.integration_providers = std::make_shared<TtlCache<std::string>>(3600 * 1000, 10000);
   ctx.api_key_limit = limits[0].get();
   ctx.hub_token_limit = limits[1].get();
   ctx.client_limit = limits[2].get();

@@ -243,6 +243,16 @@ Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSessio
 
 bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std::string integration_id,
                              bj::object submitted, FastCompletionDone done) {
+  // An integration known to need the provider's check request goes to the ordinary handler at once.
+  if (ctx.integration_providers) {
+    if (auto provider = ctx.integration_providers->Get(integration_id, ctx.Now())) {
+      const ProviderDef* p = ctx.catalog->Find(*provider);
+      if (p && p->verify) {
+        ctx.Count("connecthub_hot_path_passed_on_total", "route=\"/hub/accounts\",stage=\"io\"");
+        return false;
+      }
+    }
+  }
   // Everything below but the last call runs on the store's writer thread, one step after another.
   struct State {
     std::string hash;
@@ -262,6 +272,7 @@ bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std:
       CH_TRY_STATUS(ctx.CheckRate(ctx.hub_token_limit, st->hash, "hub_token"));
       return Unauthenticated("This link is not valid.");
     }
+    if (i && ctx.integration_providers) ctx.integration_providers->Put(i->id, i->provider, now);
     const ProviderDef* p = i && i->enabled ? ctx.catalog->Find(i->provider) : nullptr;
     // Passed on to the ordinary handler, before anything is charged: an edit session's integrations
     // depend on its account, and a provider's check request must run before the write, never in it.
@@ -298,8 +309,11 @@ bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std:
   auto event = [&ctx](const Account& a, bool created) {
     return ctx.MakeEvent(created ? "account.created" : "account.updated", a);
   };
-  auto finish = [st, done = std::move(done)](Result<Completion> r) {
-    if (st->passed_on) done(std::nullopt);
+  auto finish = [&ctx, st, done = std::move(done)](Result<Completion> r) {
+    if (st->passed_on) {
+      ctx.Count("connecthub_hot_path_passed_on_total", "route=\"/hub/accounts\",stage=\"writer\"");
+      return done(std::nullopt);
+    }
     else done(std::move(r));
   };
   const std::string hash = st->hash;

@@ -39,7 +39,8 @@ Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSessio
                                       const boost::json::object& submitted, std::optional<std::string> expect_account);
 
 // POST /hub/accounts without a pool thread (Store::CompleteSessionAsync): the session, the integration
-// and the upsert decision are read and made inside the write. False when the store has no such path.
+// and the upsert decision are read and made inside the write. False when the store has no such path,
+// or when the integration is already known to need the provider's check request (see below).
 // `done` runs once on a store thread with the completion or an error, or with nullopt when the request
 // needs the ordinary handler: an edit session (account_id), or a provider with a check request (the
 // network call must come before the write). Nothing is charged or written for a request passed on.

@@ -25,6 +25,8 @@ const std::map<std::string, std::string> kHelp = {
     {"connecthub_accounts_deleted_total", "Accounts deleted"},
     {"connecthub_webhook_deliveries_total", "Webhook delivery attempts by result"},
     {"connecthub_rate_limited_total", "Requests refused with 429, by limit"},
+    {"connecthub_hot_path_passed_on_total",
+     "Hot-path requests handed to their route's ordinary handler, by the stage that saw they must be"},
 };
 }  // namespace
 

@@ -18,6 +18,7 @@ import {
 } from "./lib/harness.mjs";
 import { createSession, completeSession, hubCall, demoCreds, rand } from "./lib/hub.mjs";
 import { startReceiver } from "./lib/receiver.mjs";
+import { startFakeProvider } from "./lib/fake_provider.mjs";
 import { assertCleanExit, stopGracefully } from "./lib/clean_exit.mjs";
 
 // ---------------------------------------------------------------------------------------------
@@ -225,6 +226,7 @@ describe("GET /metrics", () => {
       ["connecthub_accounts_linked_total", "counter"],
       ["connecthub_accounts_updated_total", "counter"],
       ["connecthub_connect_sessions_created_total", "counter"],
+      ["connecthub_hot_path_passed_on_total", "counter"],
       ["connecthub_http_request_duration_seconds", "histogram"],
       ["connecthub_http_requests_total", "counter"],
       ["connecthub_rate_limited_total", "counter"],
@@ -238,6 +240,7 @@ describe("GET /metrics", () => {
     for (const name of [
       "connecthub_connect_sessions_created_total", "connecthub_accounts_linked_total", "connecthub_accounts_updated_total",
       "connecthub_accounts_deleted_total", "connecthub_webhook_deliveries_total", "connecthub_rate_limited_total",
+      "connecthub_hot_path_passed_on_total",
     ]) {
       assert.equal(sample(baseline.m, name), 0, `${name} before any event`);
     }
@@ -344,6 +347,63 @@ describe("GET /metrics", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe("hub completions the hot path hands on (connecthub_hot_path_passed_on_total)", () => {
+  // BambooHR keys are 40 hexadecimal characters.
+  const GOOD = "0123456789abcdef0123456789abcdef01234567";
+  const BAD = "fedcba9876543210fedcba9876543210fedcba98";
+  let server, fake, P, intBamboo, intDemo;
+
+  before(async () => {
+    fake = await startFakeProvider({ acceptKey: GOOD });
+    server = await startServer({ env: { CONNECTHUB_VERIFY_ALLOW_PRIVATE: "1" } });
+    P = await createProject(server, "passed-on");
+    intBamboo = (await enable(server, P.project_id, "bamboohr", { base_url: fake.url })).integration_id;
+    intDemo = (await enable(server, P.project_id, "demohris")).integration_id;
+  });
+
+  after(async () => {
+    if (server) await assertCleanExit(await stopGracefully(server), server.logs(), server.child.pid);
+    if (fake) await fake.stop();
+  });
+
+  const passedOn = async (stage) =>
+    sample((await scrape(server)).m, "connecthub_hot_path_passed_on_total", { route: "/hub/accounts", stage }) ?? 0;
+  const link = async (provider, integrationId, credentials, owner = { origin_owner_id: `po-${rand()}`, origin_owner_name: "PO" }) => {
+    const { res } = await completeSession(server, P.api_key, { ...owner, provider }, integrationId, credentials);
+    return expectJson(res, 201).id;
+  };
+
+  it("a provider with a check request: the writer hands on the first, the I/O thread the next ones; each is checked and linked", async () => {
+    const before = fake.requests.length;
+    await link("bamboohr", intBamboo, { subdomain: `acme-${rand()}`, api_key: GOOD });
+    assert.equal(await passedOn("writer"), 1, "the first: the writer looked it up, then handed it on");
+    assert.equal(await passedOn("io"), 0);
+    await link("bamboohr", intBamboo, { subdomain: `acme-${rand()}`, api_key: GOOD });
+    await link("bamboohr", intBamboo, { subdomain: `acme-${rand()}`, api_key: GOOD });
+    assert.equal(await passedOn("writer"), 1);
+    assert.equal(await passedOn("io"), 2, "later ones go to the ordinary handler at once");
+    assert.equal(fake.requests.length - before, 3, "every completion was checked with the provider");
+    // A rejected key is still rejected on the ordinary path.
+    const owner = { origin_owner_id: `po-${rand()}`, origin_owner_name: "PO", provider: "bamboohr" };
+    const { res } = await completeSession(server, P.api_key, owner, intBamboo, { subdomain: "acme", api_key: BAD });
+    expectError(res, 422);
+  });
+
+  it("a provider without one stays on the hot path; an edit session is handed on by the writer", async () => {
+    const writerBefore = await passedOn("writer");
+    const ioBefore = await passedOn("io");
+    const owner = { origin_owner_id: `po-${rand()}`, origin_owner_name: "PO" };
+    const id = await link("demohris", intDemo, demoCreds(), owner);
+    assert.equal(await passedOn("writer"), writerBefore);
+    assert.equal(await passedOn("io"), ioBefore);
+    const edit = await createSession(server, P.api_key, { ...owner, account_id: id });
+    const res = await hubCall(server, edit.token, "POST", "/hub/accounts", { integration_id: intDemo, credentials: demoCreds() });
+    assert.equal(expectJson(res, 200).id, id);
+    assert.equal(await passedOn("writer"), writerBefore + 1);
+    assert.equal(await passedOn("io"), ioBefore);
+  });
+});
 
 describe("rate limits per API key and per hub token", () => {
   let server, A, B, setupKey, tokenA, tokenB;
