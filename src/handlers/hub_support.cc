@@ -130,11 +130,29 @@ Status CheckWithProvider(const AppContext& ctx, const AllowedIntegration& target
   return e;
 }
 
+void WipeAll(Credentials& creds) {
+  for (auto& [k, v] : creds) crypto::Wipe(v);
+}
+
 Result<Credentials> StoredCredentials(const AppContext& ctx, const Account& a) {
   CH_TRY(std::string plain, ctx.DecryptCredentials(a));
   auto creds = CredentialsFromJson(plain);
   crypto::Wipe(plain);
   return creds;
+}
+
+// What the user submitted, merged with what `current` (the account the completion updates, if any)
+// has stored for the fields left out, and validated against the provider's fields.
+Result<Credentials> SubmittedCredentials(const AppContext& ctx, const ProviderDef& p, const bj::object& submitted,
+                                         const Account* current) {
+  std::optional<Credentials> stored;
+  if (current) {
+    CH_TRY(Credentials c, StoredCredentials(ctx, *current));
+    stored = std::move(c);
+  }
+  auto validated = ValidateCredentials(p, submitted, stored ? &*stored : nullptr);
+  if (stored) WipeAll(*stored);
+  return validated;
 }
 
 const Account* FindById(const CompletionContext& c, const std::string& id) {
@@ -181,10 +199,6 @@ Result<AccountWrite> AccountWriteFor(const AppContext& ctx, const CompletionCont
   return w;
 }
 
-void WipeAll(Credentials& creds) {
-  for (auto& [k, v] : creds) crypto::Wipe(v);
-}
-
 }  // namespace
 
 Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSession& s, const AllowedIntegration& target,
@@ -205,19 +219,13 @@ Result<Completion> CompleteHubSession(const AppContext& ctx, const ConnectSessio
   if (expect_account && (pre.action != UpsertAction::kUpdate || pre.account_id != *expect_account)) {
     return PermissionDenied("This link cannot edit that account.");
   }
-  std::optional<Credentials> stored;
+  const Account* current = nullptr;
   if (pre.action == UpsertAction::kUpdate) {
-    const Account* a = session_account ? &*session_account : nullptr;
+    if (session_account) current = &*session_account;
     for (const auto& e : existing)
-      if (e.id == pre.account_id) a = &e;
-    if (a) {
-      CH_TRY(Credentials c, StoredCredentials(ctx, *a));
-      stored = std::move(c);
-    }
+      if (e.id == pre.account_id) current = &e;
   }
-  auto validated = ValidateCredentials(p, submitted, stored ? &*stored : nullptr);
-  if (stored) WipeAll(*stored);
-  CH_TRY(Credentials creds, std::move(validated));
+  CH_TRY(Credentials creds, SubmittedCredentials(ctx, p, submitted, current));
   if (Status checked = CheckWithProvider(ctx, target, creds); !checked.ok()) {
     WipeAll(creds);
     return std::move(checked).error();
@@ -290,16 +298,8 @@ bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std:
   auto decide = [&ctx, st, now](const CompletionContext& c) -> Result<AccountWrite> {
     const ProviderDef& p = *st->target.provider;
     CH_TRY(UpsertDecision d, DecideUpsert(c.session, p.key, c.existing_for_key, c.session_account));
-    std::optional<Credentials> stored;
-    if (d.action == UpsertAction::kUpdate) {
-      if (const Account* a = FindById(c, d.account_id)) {
-        CH_TRY(Credentials sc, StoredCredentials(ctx, *a));
-        stored = std::move(sc);
-      }
-    }
-    auto validated = ValidateCredentials(p, st->submitted, stored ? &*stored : nullptr);
-    if (stored) WipeAll(*stored);
-    CH_TRY(Credentials creds, std::move(validated));
+    const Account* current = d.action == UpsertAction::kUpdate ? FindById(c, d.account_id) : nullptr;
+    CH_TRY(Credentials creds, SubmittedCredentials(ctx, p, st->submitted, current));
     std::string plaintext = CredentialsToJson(creds);
     WipeAll(creds);
     auto w = AccountWriteFor(ctx, c, d, st->target, plaintext, now);

@@ -163,6 +163,11 @@ constexpr char kSessionCols[] =
     "id, project_id, organization_id, token_hash, origin_owner_id, origin_owner_name, origin_username, provider, "
     "categories, account_id, label, multiple, metadata, type, created_at, expires_at, spent_at, completed_account_id";
 
+constexpr char kIntegrationCols[] = "id, project_id, provider, enabled, settings, created_at, updated_at";
+Integration ReadIntegration(const Stmt& s) {
+  return Integration{s.Text(0), s.Text(1), s.Text(2), s.Int(3) != 0, DecodeStringMap(s.Text(4)), s.Int(5), s.Int(6)};
+}
+
 ConnectSession ReadSession(const Stmt& s) {
   ConnectSession c;
   c.id = s.Int(0);
@@ -608,13 +613,13 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Integration>> ListIntegrations(std::string_view project_id) override {
     return Read<std::vector<Integration>>([&](Db& db) -> Result<std::vector<Integration>> {
-      CH_TRY(Stmt * s, db.Prepare("SELECT id, project_id, provider, enabled, settings, created_at, updated_at FROM integrations WHERE project_id = ? ORDER BY provider"));
+      CH_TRY(Stmt * s, db.Prepare(std::string("SELECT ") + kIntegrationCols + " FROM integrations WHERE project_id = ? ORDER BY provider"));
       s->Bind(1, project_id);
       std::vector<Integration> out;
       for (;;) {
         CH_TRY(bool row, s->Step());
         if (!row) break;
-        out.push_back(Integration{s->Text(0), s->Text(1), s->Text(2), s->Int(3) != 0, DecodeStringMap(s->Text(4)), s->Int(5), s->Int(6)});
+        out.push_back(ReadIntegration(*s));
       }
       return out;
     });
@@ -739,14 +744,11 @@ class SqliteStore final : public Store {
       s->Reset();
       std::optional<Integration> integration;
       if (session) {
-        CH_TRY(Stmt * i, db.Prepare("SELECT id, project_id, provider, enabled, settings, created_at, updated_at "
-                                    "FROM integrations WHERE id = ? AND project_id = ?"));
+        CH_TRY(Stmt * i, db.Prepare(std::string("SELECT ") + kIntegrationCols +
+                                    " FROM integrations WHERE id = ? AND project_id = ?"));
         i->Bind(1, integration_id).Bind(2, session->project_id);
         CH_TRY(bool found, i->Step());
-        if (found) {
-          integration = Integration{i->Text(0), i->Text(1), i->Text(2), i->Int(3) != 0,
-                                    DecodeStringMap(i->Text(4)), i->Int(5), i->Int(6)};
-        }
+        if (found) integration = ReadIntegration(*i);
         i->Reset();
       }
       CH_TRY(std::string provider, resolve(session ? &*session : nullptr, integration ? &*integration : nullptr));
