@@ -1,6 +1,7 @@
 #include "providers/catalog.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <boost/json.hpp>
@@ -63,6 +64,35 @@ Status CheckTemplate(const std::string& t, const ProviderDef& p, const Ctx& c, s
   return OkStatus();
 }
 
+// Numbers std::regex would read as an int: back-references (\N) and repetition counts ({m,n}).
+// libstdc++ accumulates their digits without an overflow check (undefined behaviour, found by
+// fuzz_catalog), so a pattern whose number is longer than any real one could need is refused first.
+std::optional<std::string> OversizedRegexNumber(std::string_view pattern) {
+  constexpr size_t kMaxDigits = 4;  // {1,9999}; back-references up to \9999
+  auto digits_at = [&](size_t i) {
+    size_t n = 0;
+    while (i + n < pattern.size() && pattern[i + n] >= '0' && pattern[i + n] <= '9') ++n;
+    return n;
+  };
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char ch = pattern[i];
+    if (ch == '\\') {
+      if (i + 1 < pattern.size() && digits_at(i + 1) > kMaxDigits) return "a back-reference number is too long";
+      ++i;  // the escaped character
+    } else if (ch == '[') {
+      in_class = true;
+    } else if (ch == ']') {
+      in_class = false;
+    } else if (ch == '{' && !in_class) {
+      for (size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
+        if (digits_at(j) > kMaxDigits) return "a repetition count is too large";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 Result<FieldDef> ParseField(const bj::value& v, const Ctx& c) {
   if (!v.is_object()) return c.Fail("must be an object");
   const auto& o = v.get_object();
@@ -85,6 +115,7 @@ Result<FieldDef> ParseField(const bj::value& v, const Ctx& c) {
   CH_TRY(f.pattern, Str(o, "pattern", c, false));
   CH_TRY(f.pattern_error, Str(o, "pattern_error", c, false));
   if (!f.pattern.empty()) {
+    if (auto too_big = OversizedRegexNumber(f.pattern)) return c.Fail("pattern does not compile: " + *too_big);
     try {
       f.regex = std::make_shared<const std::regex>(f.pattern, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
