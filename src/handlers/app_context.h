@@ -60,10 +60,10 @@ struct AppContext {
   std::shared_ptr<TtlCache<Project>> api_key_cache{};  // API key hash -> its project
   using ProviderSet = std::shared_ptr<const std::set<std::string>>;
   std::shared_ptr<TtlCache<ProviderSet>> enabled_cache{};  // project id -> enabled provider keys
-  // Integration id -> its provider key. Not a cached answer but a fact that never changes (an
-  // integration keeps its id and provider for good), remembered so that the hub's hot path can tell
-  // at once that a completion needs the provider's check request, and pass it on without first
-  // queueing it for the writer.
+  // Integration id -> its provider key, for integrations whose provider has a check request. Not a
+  // cached answer but a fact that never changes (an integration keeps its id and provider for good),
+  // remembered so that the hub's hot path can tell at once that a completion needs the provider's
+  // check request, and pass it on without first queueing it for the writer.
   std::shared_ptr<TtlCache<std::string>> integration_providers{};
 
   // The project of the request's Basic-auth API key; kUnauthenticated otherwise.

@@ -280,8 +280,10 @@ bool CompleteHubSessionAsync(const AppContext& ctx, std::string_view token, std:
       CH_TRY_STATUS(ctx.CheckRate(ctx.hub_token_limit, st->hash, "hub_token"));
       return Unauthenticated("This link is not valid.");
     }
-    if (i && ctx.integration_providers) ctx.integration_providers->Put(i->id, i->provider, now);
     const ProviderDef* p = i && i->enabled ? ctx.catalog->Find(i->provider) : nullptr;
+    // Remembered only where it changes what happens next time (the I/O thread hands these on at once);
+    // every other completion would pay a locked map write for nothing.
+    if (p && p->verify && ctx.integration_providers) ctx.integration_providers->Put(i->id, i->provider, now);
     // Passed on to the ordinary handler, before anything is charged: an edit session's integrations
     // depend on its account, and a provider's check request must run before the write, never in it.
     if (s->account_id || (p && p->verify)) {
